@@ -45,7 +45,7 @@ std::optional<EraDate> toJapaneseEra(std::string_view yyyymmdd) {
 std::optional<std::string> eraYymmdd(std::string_view yyyymmdd) {
     auto era = toJapaneseEra(yyyymmdd);
     if (!era || era->eraYear > 99) return std::nullopt;
-    char buf[8];
+    char buf[16];
     std::snprintf(buf, sizeof buf, "%02d", era->eraYear);
     return std::string(buf) + std::string(yyyymmdd.substr(4, 4));
 }
