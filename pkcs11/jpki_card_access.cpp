@@ -1,0 +1,144 @@
+#include "pkcs11/jpki_card_access.h"
+
+#include <vector>
+
+#include "apdu/card/card_session.h"
+#include "apdu/card/jpki_applet.h"
+#include "apdu/command.h"
+#include "apdu/errors.h"
+#include "pkcs11/log.h"
+
+namespace mynacard::p11 {
+namespace {
+
+card::JpkiKey keyOf(TokenKind kind) {
+    return kind == TokenKind::Auth ? card::JpkiKey::Auth : card::JpkiKey::Sign;
+}
+
+card::JpkiCertificate certOf(CertKind kind) {
+    switch (kind) {
+        case CertKind::Auth: return card::JpkiCertificate::Auth;
+        case CertKind::AuthCa: return card::JpkiCertificate::AuthCa;
+        case CertKind::Sign: return card::JpkiCertificate::Sign;
+        case CertKind::SignCa: break;
+    }
+    return card::JpkiCertificate::SignCa;
+}
+
+// 共通AP EF 0001 record 1: 01 1C + 28 ASCII digits = 15-digit serial ‖ municipality ‖ expiry
+// (spec §8.1). Empty when the record has another shape.
+std::string parseSerial(const apdu::Bytes& record) {
+    if (record.size() < 2 + 15 || record[0] != 0x01 || record[1] < 15) return {};
+    std::string serial(record.begin() + 2, record.begin() + 2 + 15);
+    for (char c : serial)
+        if (c < '0' || c > '9') return {};
+    return serial;
+}
+
+class JpkiCardAccess : public CardAccess {
+public:
+    explicit JpkiCardAccess(std::unique_ptr<apdu::Transport> transport)
+        : transport_(std::move(transport)), session_(*transport_), jpki_(session_) {
+        if (log::apdusEnabled())
+            session_.channel().setTraceHook([](const apdu::TraceEvent& e) {
+                P11_LOG("apdu > " + e.command + " < " + e.response);  // secrets masked by the channel
+            });
+    }
+
+    CardIdentity identify() override {
+        CardIdentity id;
+        card::CardSession::Transaction tx(session_);
+        // 共通AP first: its serial must be read before any VERIFY (selecting it later would log
+        // the JPKI applet out), and its presence is what tells a My Number Card from a 住基カード
+        // or a smartphone without reading EF 0006 — which keeps `-L` within its APDU budget.
+        bool common = session_.trySelectApplet(card::Applet::Common);
+        if (common) {
+            // READ RECORD by SFI (00 B2 01 0C 00) needs no SELECT EF; fall back when refused.
+            apdu::ResponseApdu r = session_.transmit(apdu::cmd::readRecord(1, 1, 256));
+            if (!r.ok()) r = session_.readRecordEf(0x0001, 1);
+            if (r.ok()) id.serial = parseSerial(r.data);
+        }
+        if (!session_.trySelectApplet(card::Applet::Jpki)) {
+            id.description = "not a My Number Card (no JPKI applet)";
+            return id;
+        }
+        if (common) {
+            id.myNumberCard = true;
+            id.description = "My Number Card, serial " + (id.serial.empty() ? "?" : id.serial);
+            readCounters(id);
+            return id;
+        }
+        // No 共通AP: the JPKI token label decides (spec §4.2, §15).
+        const card::Identification& ident = session_.identify();
+        id.myNumberCard = ident.kind == card::CardKind::MyNumberCard;
+        if (ident.tokenInfo) id.tokenLabel = ident.tokenInfo->label;
+        id.description = ident.message;
+        if (id.myNumberCard) readCounters(id);
+        return id;
+    }
+
+    apdu::Bytes readCertificate(CertKind kind) override { return jpki_.certificate(certOf(kind)); }
+
+    int triesLeft(TokenKind kind) override {
+        card::PinStatus st = jpki_.pinStatus(keyOf(kind));
+        if (!st.available) return kNoSuchSecret;
+        return st.triesLeft;
+    }
+
+    void verify(TokenKind kind, const apdu::SecureBytes& secret) override {
+        // PKCS#11 has no way to ask before spending the final try: C_Login may spend it, and the
+        // token flags showed CKF_USER_PIN_FINAL_TRY beforehand (issue 4).
+        card::Credential credential{card::jpkiSecret(keyOf(kind)), secret.clone(), true};
+        jpki_.verify(credential);
+    }
+
+    apdu::Bytes sign(TokenKind kind, const apdu::Bytes& input) override {
+        return jpki_.sign(keyOf(kind), input);
+    }
+
+    void changePin(TokenKind kind, const apdu::SecureBytes& oldSecret,
+                   const apdu::SecureBytes& newSecret) override {
+        jpki_.changePin(keyOf(kind), oldSecret, newSecret, true);
+    }
+
+    void logout() override { jpki_.logout(); }
+
+    void beginTransaction() override {
+        transactions_.push_back(std::make_unique<card::CardSession::Transaction>(session_));
+    }
+    void endTransaction() override {
+        if (!transactions_.empty()) transactions_.pop_back();
+    }
+
+private:
+    // Both counters with an empty VERIFY naming the key EF by SFI (P2 = 80|SFI, spec §3: 00 20 00
+    // 98 for EF 0018, 9B for 001B) — 2 APDUs instead of 4 with SELECT EF. Any other answer than a
+    // counter (a card that does not take SFI here, or has no such key) falls back to the
+    // portable SELECT + empty VERIFY, which also tells "no such key" reliably. The JPKI applet is
+    // current (just selected, no VERIFY yet), and an empty VERIFY spends no try.
+    void readCounters(CardIdentity& id) {
+        const std::uint8_t sfis[2] = {0x18, 0x1B};
+        for (int k = 0; k < 2; ++k) {
+            apdu::ResponseApdu r = session_.transmit(apdu::cmd::verifyStatus(0x80 | sfis[k]));
+            if (r.isCounter())
+                id.triesLeft[k] = r.counter();
+            else if (r.isBlocked())
+                id.triesLeft[k] = 0;
+            else
+                id.triesLeft[k] = triesLeft(static_cast<TokenKind>(k));
+        }
+    }
+
+    std::unique_ptr<apdu::Transport> transport_;
+    card::CardSession session_;
+    card::JpkiApplet jpki_;
+    std::vector<std::unique_ptr<card::CardSession::Transaction>> transactions_;
+};
+
+}  // namespace
+
+std::unique_ptr<CardAccess> makeJpkiCardAccess(std::unique_ptr<apdu::Transport> transport) {
+    return std::make_unique<JpkiCardAccess>(std::move(transport));
+}
+
+}  // namespace mynacard::p11

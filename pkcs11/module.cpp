@@ -1,0 +1,124 @@
+// Life cycle: C_Initialize (argument forms, fork detection), C_Finalize, C_GetInfo.
+#include "pkcs11/module.h"
+
+#include <unistd.h>
+
+#include "apdu/errors.h"
+#include "pkcs11/log.h"
+
+namespace mynacard::p11 {
+namespace {
+
+std::mutex gMutex;  // guards gState and the hooks only (constant-initialised)
+std::shared_ptr<State> gState;
+// Function-local: module_entry.cpp registers production hooks from a static initialiser, which
+// may run before this file's globals would be constructed.
+Hooks& hooks() {
+    static Hooks h;
+    return h;
+}
+
+// A forked child must not touch the parent's PC/SC context (pcsc-lite contexts are per process)
+// and must not release it either (that would close the parent's connection): the state is
+// leaked on purpose, and the child must call C_Initialize again (issue 5).
+void abandonIfForked() {
+    if (gState && gState->pid != getpid()) {
+        new std::shared_ptr<State>(std::move(gState));  // intentionally never freed
+        gState.reset();
+    }
+}
+
+}  // namespace
+
+void setHooks(Hooks newHooks) {
+    std::lock_guard<std::mutex> lock(gMutex);
+    hooks() = std::move(newHooks);
+}
+
+std::shared_ptr<State> current() {
+    std::lock_guard<std::mutex> lock(gMutex);
+    abandonIfForked();
+    if (!gState) fail(CKR_CRYPTOKI_NOT_INITIALIZED);
+    return gState;
+}
+
+CK_RV initialize(CK_VOID_PTR argsPtr) {
+    std::lock_guard<std::mutex> lock(gMutex);
+    abandonIfForked();
+    if (gState) return CKR_CRYPTOKI_ALREADY_INITIALIZED;
+    if (argsPtr) {
+        auto* args = static_cast<CK_C_INITIALIZE_ARGS*>(argsPtr);
+        if (args->pReserved) return CKR_ARGUMENTS_BAD;
+        int given = (args->CreateMutex != nullptr) + (args->DestroyMutex != nullptr) +
+                    (args->LockMutex != nullptr) + (args->UnlockMutex != nullptr);
+        if (given != 0 && given != 4) return CKR_ARGUMENTS_BAD;
+        // We lock with std::mutex (OS primitives) and create no threads, so
+        // CKF_LIBRARY_CANT_CREATE_OS_THREADS needs nothing. Callbacks with CKF_OS_LOCKING_OK (NSS's
+        // form) may be ignored; callbacks without it would oblige us to use them (v2.40 §5.4).
+        if (given == 4 && !(args->flags & CKF_OS_LOCKING_OK)) return CKR_CANT_LOCK;
+    }
+    log::configure();
+    if (!hooks().makeProvider || !hooks().makeCard) {
+        P11_LOG("C_Initialize: no reader provider registered");
+        return CKR_GENERAL_ERROR;
+    }
+    auto state = std::make_shared<State>();
+    state->pid = getpid();
+    state->makeCard = hooks().makeCard;
+    state->provider = hooks().makeProvider();
+    if (!state->provider) return CKR_GENERAL_ERROR;
+    {
+        std::lock_guard<std::mutex> stateLock(state->mutex);
+        try {
+            // The card state present now produces no slot event (issue 5).
+            refreshSlots(*state, true);
+        } catch (const TransportError& e) {
+            P11_LOG("C_Initialize: readers unavailable: " + e.what());
+        }
+    }
+    gState = std::move(state);
+    P11_LOG("C_Initialize: ok");
+    return CKR_OK;
+}
+
+CK_RV finalize(CK_VOID_PTR reserved) {
+    if (reserved) {
+        current();  // not initialized wins over bad arguments (fixed validation order)
+        return CKR_ARGUMENTS_BAD;
+    }
+    std::shared_ptr<State> state;
+    {
+        std::lock_guard<std::mutex> lock(gMutex);
+        abandonIfForked();
+        if (!gState) return CKR_CRYPTOKI_NOT_INITIALIZED;
+        state = std::move(gState);
+        gState.reset();
+    }
+    // A thread blocked in C_WaitForSlotEvent wakes up and returns CKR_CRYPTOKI_NOT_INITIALIZED
+    // (NSS finalizes from another thread when Firefox exits). Calls still running keep the old
+    // state alive through their shared_ptr; it is destroyed when the last one returns.
+    state->finalized = true;
+    state->provider->cancel();
+    {
+        std::lock_guard<std::mutex> stateLock(state->mutex);
+        state->sessions.clear();
+        for (auto& pair : state->pairs) pair.card.reset();
+    }
+    P11_LOG("C_Finalize");
+    return CKR_OK;
+}
+
+CK_RV getInfo(CK_INFO_PTR info) {
+    current();
+    if (!info) return CKR_ARGUMENTS_BAD;
+    *info = CK_INFO{};
+    info->cryptokiVersion = {2, 40};
+    padText(info->manufacturerID, sizeof info->manufacturerID, "mynacard project");
+    info->flags = 0;
+    padText(info->libraryDescription, sizeof info->libraryDescription,
+            "My Number Card JPKI PKCS#11");
+    info->libraryVersion = {0, 1};
+    return CKR_OK;
+}
+
+}  // namespace mynacard::p11
