@@ -1,0 +1,362 @@
+# Shared helpers of the browser end-to-end tests (issue 7, "Browsers with the real PIN flow").
+# Sourced by tests/e2e/browser_{chromium,firefox}.sh AFTER tests/e2e/lib.sh, inside
+# scripts/with-sim (private pcscd, network and mount namespaces; see scripts/pcsc-ns).
+#
+# The flow both browsers share:
+#   * a TLS 1.2 server, `openssl s_server -no_tls1_3 -Verify 1 -www`, trusting only the
+#     simulator's user-authentication CA; its page lists the client certificate it verified;
+#   * the browser runs under Xvfb (headless Chromium hangs on the PIN dialog), with a temp
+#     HOME/profile and policies bind-mounted over /etc inside our private mount namespace;
+#   * xdotool types the PIN into the browser's unlock dialog, once;
+#   * the page is read back through the browser's own remote protocol (Chromium: DevTools
+#     Runtime.evaluate; Firefox: WebDriver BiDi script.evaluate): document.body.innerText must
+#     show the card's CN, and the module's debug log must show exactly one successful C_Login.
+set -euo pipefail
+
+B_PY=/usr/bin/python3   # Debian's python3 (stdlib only): the minimal WebSocket client below
+
+# ---- private /etc overrides --------------------------------------------------------------
+# b_etc_dir DIR (e.g. /etc/chromium/policies/managed): makes DIR exist and writable IN OUR
+# MOUNT NAMESPACE ONLY (pcsc-ns: --propagation private), so the host's /etc never changes:
+#   * the top folder under /etc exists (the chromium package ships /etc/chromium): a private
+#     copy of it is bind-mounted over it;
+#   * it does not exist (Debian's firefox-esr ships /etc/firefox-esr, not /etc/firefox): an
+#     overlay over /etc whose upper layer is in $WORK, so creating it touches only $WORK.
+B_MOUNTS=()
+b_etc_dir() {
+  [[ "${MYNACARD_PCSC_NS:-}" == 1 ]] || e2e_fail "refusing to mount outside scripts/pcsc-ns"
+  local rel="${1#/etc/}" top copy
+  top="/etc/${rel%%/*}"
+  if [[ -d "$top" ]] && ! findmnt -n "$top" >/dev/null; then
+    copy="$WORK/etc-copy${top//\//_}"
+    mkdir -p "$copy"
+    cp -a "$top/." "$copy/"
+    mount --bind "$copy" "$top" || e2e_skip "mount --bind not permitted here (needs root or a user namespace)"
+    B_MOUNTS=("$top" "${B_MOUNTS[@]}")
+  elif [[ ! -d "$top" ]] && [[ "$(findmnt -n -o FSTYPE /etc || true)" != overlay ]]; then
+    mkdir -p "$WORK/etc-upper" "$WORK/etc-work"
+    mount -t overlay overlay -o "lowerdir=/etc,upperdir=$WORK/etc-upper,workdir=$WORK/etc-work" /etc \
+      || e2e_skip "cannot overlay /etc here (needs root or a user namespace)"
+    B_MOUNTS=(/etc "${B_MOUNTS[@]}")
+  fi
+  mkdir -p "$1"
+}
+
+# ---- X display ---------------------------------------------------------------------------
+# Starts Xvfb on a free display number (the PID namespace is private, the socket folder is
+# not: pick a number nobody uses) and exports DISPLAY.
+b_start_xvfb() {
+  local n
+  for n in $(seq 90 130); do
+    [[ -e "/tmp/.X11-unix/X$n" || -e "/tmp/.X$n-lock" ]] && continue
+    # -fbdir: the screen is also the file $WORK/Xvfb_screen0 (XWD), kept with E2E_KEEP=1 for
+    # post-mortems (b_screenshot converts it to PNG).
+    Xvfb ":$n" -screen 0 1280x1024x24 -fbdir "$WORK" -nolisten tcp -noreset >"$WORK/xvfb.log" 2>&1 &
+    E2E_PIDS+=($!)
+    local _
+    for _ in $(seq 100); do
+      [[ -e "/tmp/.X11-unix/X$n" ]] && DISPLAY=":$n" xdotool getmouselocation >/dev/null 2>&1 && {
+        export DISPLAY=":$n"; return 0; }
+      sleep 0.1
+    done
+    cat "$WORK/xvfb.log" >&2
+    e2e_fail "Xvfb :$n did not start"
+  done
+  e2e_fail "no free X display number"
+}
+
+# ---- the TLS 1.2 server ------------------------------------------------------------------
+# Makes a throwaway CA ($WORK/ca.pem) and a server certificate for IP 127.0.0.1 signed by it
+# (browsers reject a self-signed CA certificate as a server's leaf), finds the card's CN
+# ($card_cn) and the simulator's auth CA, and starts s_server on a free port ($port, $B_URL).
+b_start_server() {
+  local auth_tok auth_key
+  auth_tok="$(e2e_token_uri 'Authentication')"
+  B_AUTH_LABEL="$(e2e_token_label "$auth_tok")"
+  auth_key="$(e2e_key_uri "$auth_tok" "$AUTH_PIN")"
+  e2e_export_cert "$auth_key" "$AUTH_PIN" "$WORK/auth.pem"
+  e2e_anchor 'user authentication' "$WORK/auth-root.pem"
+  card_cn="$(openssl x509 -in "$WORK/auth.pem" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')"
+  [[ -n "$card_cn" ]] || e2e_fail "the card's certificate has no CN"
+
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/ca.key" -out "$WORK/ca.pem" -days 2 \
+    -subj "/CN=mynacard e2e test server CA" 2>/dev/null || e2e_fail "cannot make the test CA"
+  openssl req -newkey rsa:2048 -nodes -keyout "$WORK/srv.key" -out "$WORK/srv.csr" \
+    -subj "/CN=127.0.0.1" 2>/dev/null || e2e_fail "cannot make the server key"
+  printf '%s\n' "subjectAltName=IP:127.0.0.1" "extendedKeyUsage=serverAuth" \
+    "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" >"$WORK/srv.ext"
+  openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
+    -days 1 -extfile "$WORK/srv.ext" -out "$WORK/srv.pem" 2>/dev/null || e2e_fail "cannot sign the server certificate"
+
+  port="$(e2e_free_port)"
+  B_URL="https://127.0.0.1:$port/"
+  # -state: the server logs each handshake step, so the log shows whether the browser's
+  # CertificateVerify (the card's signature) was read and accepted.
+  openssl s_server -accept "127.0.0.1:$port" -cert "$WORK/srv.pem" -key "$WORK/srv.key" \
+    -CAfile "$WORK/auth-root.pem" -Verify 1 -no_tls1_3 -www -state \
+    </dev/null >"$WORK/server.log" 2>&1 &
+  E2E_PIDS+=($!)
+  e2e_wait_port "$port"
+}
+
+# ---- the module's debug log --------------------------------------------------------------
+# Every PKCS#11 call is logged as "C_Xxx -> 0x%08lX" (pkcs11/guard.cpp), C_Login also as
+# "C_Login: token N, PIN of L characters" (pkcs11/session.cpp; never the PIN itself).
+b_module_log_env() {
+  B_P11LOG="$WORK/p11.log"
+  : >"$B_P11LOG"
+  export MYNACARD_PKCS11_DEBUG=1 MYNACARD_PKCS11_LOG="$B_P11LOG"
+}
+b_count() { grep -c -- "$1" "$B_P11LOG" 2>/dev/null || true; }
+
+# Asserts the PIN reached the card exactly once, successfully, with the right length.
+b_check_single_login() {
+  local ok bad lens
+  ok="$(b_count 'C_Login -> 0x00000000')"
+  bad="$(grep -- 'C_Login -> ' "$B_P11LOG" | grep -vc -- '-> 0x00000000' || true)"
+  lens="$(grep -o -- 'C_Login: token [0-9]*, PIN of [0-9]* characters' "$B_P11LOG" || true)"
+  [[ "$bad" -eq 0 ]] || { grep -- 'C_Login' "$B_P11LOG" >&2; e2e_fail "a C_Login failed (wrong PIN typed?)"; }
+  [[ "$ok" -eq 1 ]] || { grep -- 'C_Login' "$B_P11LOG" >&2; e2e_fail "expected exactly one successful C_Login, got $ok"; }
+  [[ "$lens" == *"PIN of ${#AUTH_PIN} characters" ]] || e2e_fail "C_Login got a PIN of the wrong length: $lens"
+  # The signature of the handshake: at least one C_Sign that succeeded after the login.
+  [[ "$(b_count 'C_Sign -> 0x00000000')" -ge 1 ]] || { tail -n 40 "$B_P11LOG" >&2; e2e_fail "the card never signed"; }
+}
+
+# The server side: a client certificate verified (depth 0 = the card's CN) and the client's
+# CertificateVerify read, i.e. the handshake with the card's signature completed.
+b_check_server_log() {
+  grep -qE "depth=0 .*CN ?= ?$card_cn" "$WORK/server.log" \
+    || { cat "$WORK/server.log" >&2; e2e_fail "s_server never verified the card's certificate"; }
+  grep -q 'read certificate verify' "$WORK/server.log" \
+    || { cat "$WORK/server.log" >&2; e2e_fail "s_server never accepted the card's CertificateVerify"; }
+}
+
+# ---- X windows ---------------------------------------------------------------------------
+# Lists "id<TAB>name" of every mapped top-level window (for diagnostics and dialog matching).
+b_windows() {
+  local w
+  for w in $(xdotool search --onlyvisible --name '.*' 2>/dev/null || true); do
+    printf '%s\t%s\n' "$w" "$(xdotool getwindowname "$w" 2>/dev/null || true)"
+  done
+}
+
+# Waits (at most $2 s) for a visible window whose name matches ERE $1; prints its id.
+b_wait_window() {
+  local deadline=$((SECONDS + $2)) line
+  while (( SECONDS < deadline )); do
+    line="$(b_windows | grep -E -m1 $'\t'".*($1)" || true)"
+    [[ -n "$line" ]] && { echo "${line%%$'\t'*}"; return 0; }
+    sleep 0.3
+  done
+  return 1
+}
+
+# Types the PIN into window $1 and presses Return, as a user would. xdotool --window sends the
+# key events to that window (no window manager runs under Xvfb, so nothing else gives it focus).
+# The dialog closes on the Return press, so the matching release may hit a vanished window
+# (BadWindow): that is success, checked by waiting for the window to go away.
+b_type_pin() {
+  xdotool windowfocus "$1" 2>/dev/null || true
+  sleep 0.3
+  # E2E_TYPED_PIN: what to type instead of the right PIN, to check that the test fails.
+  xdotool type --delay 60 --window "$1" -- "${E2E_TYPED_PIN:-$AUTH_PIN}" || e2e_fail "xdotool could not type into window $1"
+  xdotool key --window "$1" Return 2>/dev/null || true
+  local _
+  for _ in $(seq 100); do
+    xdotool getwindowname "$1" >/dev/null 2>&1 || return 0
+    [[ $'\n'"$(xdotool search --onlyvisible --name '.*' 2>/dev/null || true)"$'\n' == *$'\n'"$1"$'\n'* ]] || return 0
+    sleep 0.1
+  done
+  e2e_fail "the PIN dialog is still open after typing the PIN"
+}
+
+# ---- reading the page over the browser's remote protocol ---------------------------------
+# b_page_text MODE ENDPOINT: prints document.body.innerText of the first page.
+#   MODE cdp:  ENDPOINT = Chromium's DevTools HTTP address (host:port); Runtime.evaluate.
+#   MODE bidi: ENDPOINT = Firefox's WebDriver BiDi address (host:port); script.evaluate.
+b_page_text() {
+  timeout 10 "$B_PY" - "$1" "$2" <<'PY'
+import base64, json, os, socket, struct, sys, urllib.request
+
+mode, endpoint = sys.argv[1], sys.argv[2]
+
+def connect(hostport, path):
+    host, _, port = hostport.rpartition(":")
+    s = socket.create_connection((host, int(port)), timeout=8)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((f"GET {path} HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise SystemExit("websocket handshake: connection closed")
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    if b" 101 " not in head.split(b"\r\n", 1)[0]:
+        raise SystemExit("websocket handshake refused: " + head.decode(errors="replace"))
+    return s, bytearray(rest)
+
+def send(conn, obj):
+    s, _ = conn
+    data = json.dumps(obj).encode()
+    mask = os.urandom(4)  # RFC 6455 §5.3: client frames are masked
+    n = len(data)
+    head = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else
+                            bytes([0x80 | 126]) + struct.pack(">H", n) if n < 65536 else
+                            bytes([0x80 | 127]) + struct.pack(">Q", n))
+    s.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+def need(conn, n):
+    s, buf = conn
+    while len(buf) < n:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise SystemExit("websocket closed by the browser")
+        buf.extend(chunk)
+    out = bytes(buf[:n]); del buf[:n]
+    return out
+
+def recv(conn):
+    msg = b""
+    while True:
+        b0, b1 = need(conn, 2)
+        n = b1 & 0x7F
+        if n == 126: n = struct.unpack(">H", need(conn, 2))[0]
+        elif n == 127: n = struct.unpack(">Q", need(conn, 8))[0]
+        payload = need(conn, n)  # servers never mask
+        op = b0 & 0x0F
+        if op == 8:
+            raise SystemExit("websocket closed by the browser")
+        if op in (0, 1, 2):
+            msg += payload
+            if b0 & 0x80:
+                return json.loads(msg)
+
+def call(conn, ident, method, params):
+    send(conn, {"id": ident, "method": method, "params": params})
+    while True:
+        m = recv(conn)
+        if m.get("id") == ident:
+            if "error" in m and m.get("type") != "success":
+                raise SystemExit(f"{method}: {m}")
+            return m["result"]
+
+expr = "document.body ? document.body.innerText : ''"
+if mode == "cdp":
+    targets = json.load(urllib.request.urlopen(f"http://{endpoint}/json/list", timeout=8))
+    pages = [t for t in targets if t.get("type") == "page"]
+    if not pages:
+        raise SystemExit("no page target")
+    ws = pages[0]["webSocketDebuggerUrl"]
+    conn = connect(endpoint, ws.split(endpoint, 1)[1])
+    r = call(conn, 1, "Runtime.evaluate", {"expression": expr, "returnByValue": True})
+    print(r["result"].get("value", ""))
+elif mode == "bidi":
+    conn = connect(endpoint, "/session")
+    call(conn, 1, "session.new", {"capabilities": {}})
+    tree = call(conn, 2, "browsingContext.getTree", {})
+    ctx = tree["contexts"][0]["context"]
+    r = call(conn, 3, "script.evaluate",
+             {"expression": expr, "target": {"context": ctx}, "awaitPromise": False})
+    print(r["result"].get("value", ""))
+    try:
+        call(conn, 4, "session.end", {})
+    except SystemExit:
+        pass
+else:
+    raise SystemExit("mode must be cdp or bidi")
+PY
+}
+
+# Page check: true when the page shows a client certificate; it must be the card's (subject
+# CN = $card_cn) over TLS 1.2, else the test fails. Reads the page into $WORK/page.txt.
+b_page_ok() {
+  b_page_text "$1" "$2" >"$WORK/page.txt" 2>"$WORK/page.err" || return 1
+  # s_server -www: "New, TLSv1.2, Cipher is ..." then "Client certificate" with its text dump.
+  grep -q '^Client certificate' "$WORK/page.txt" || return 1
+  # (no "sed | grep -q" pipe: under pipefail, sed's SIGPIPE would turn a match into a failure)
+  sed -n '/^Client certificate/,$p' "$WORK/page.txt" >"$WORK/page-cert.txt"
+  grep -qE "Subject:.*CN ?= ?$card_cn\$" "$WORK/page-cert.txt" \
+    || e2e_fail "the page shows a client certificate, but not the card's ($card_cn)"
+  grep -q '^New, TLSv1\.2,' "$WORK/page.txt" || e2e_fail "the page was not served over TLS 1.2"
+}
+
+# The user's part, for at most $4 s: answers the browser's PIN prompts (windows named like ERE
+# $3) and polls the page (b_page_ok $1 $2) while none is open. The FIRST prompt gets the PIN
+# (the user-authentication token's, which the browser needs for the handshake); any later one
+# is cancelled (Escape), as a user would: Firefox also asks for the "JPKI Digital Signature"
+# token while it collects client certificates (a 4-digit PIN typed there would only be refused
+# by the module's length check, but must not be sent): one such prompt per new TLS connection
+# while the page loads (2 seen with Firefox ESR 153). More than 6 prompts = a prompt loop.
+# Sets B_PROMPTS (prompts seen) and B_PROMPT_TITLE (the first one's window name).
+# Keeps a copy of the screen (XWD) as $WORK/screen.xwd: Xvfb deletes its own at exit.
+b_keep_screen() { cp "$WORK/Xvfb_screen0" "$WORK/screen.xwd" 2>/dev/null || true; }
+
+b_pin_flow() {
+  local deadline=$((SECONDS + $4)) win logins=0 seen=" " _
+  B_PROMPTS=0 B_PROMPT_TITLE=""
+  while (( SECONDS < deadline )); do
+    if win="$(b_wait_window "$3" 2)"; then
+      # A prompt is counted once per window; one still open (a key sent before the dialog took
+      # focus is lost) gets the same answer again.
+      if [[ "$seen" != *" $win "* ]]; then
+        seen+="$win "
+        B_PROMPTS=$((B_PROMPTS + 1))
+        (( B_PROMPTS <= 6 )) || { b_windows >&2; e2e_fail "PIN prompt loop: prompt number $B_PROMPTS"; }
+      fi
+      sleep 0.5   # let the dialog finish mapping and focus its password field
+      if (( B_PROMPTS == 1 )); then
+        [[ -n "$B_PROMPT_TITLE" ]] && e2e_fail "the first PIN prompt stayed open after the PIN was typed"
+        B_PROMPT_TITLE="$(xdotool getwindowname "$win" 2>/dev/null || true)"
+        b_type_pin "$win"
+        # The PIN reached the module: wait for the login's result before anything else.
+        for _ in $(seq 100); do
+          logins="$(b_count 'C_Login -> ')"; [[ "$logins" -ge 1 ]] && break; sleep 0.1
+        done
+        [[ "$logins" -ge 1 ]] || e2e_fail "the browser did not log in after the PIN was typed"
+      else
+        # No window manager: give the dialog the X input focus, or the key goes nowhere.
+        xdotool windowfocus "$win" 2>/dev/null || true
+        sleep 0.3
+        xdotool key --window "$win" Escape 2>/dev/null || true
+        sleep 1
+      fi
+      continue
+    fi
+    (( B_PROMPTS > 0 )) || continue   # nothing asked yet: the handshake cannot have finished
+    b_page_ok "$1" "$2" && return 0
+    sleep 1
+  done
+  if (( B_PROMPTS == 0 )); then
+    b_windows >&2; tail -n 30 "$B_P11LOG" >&2
+    e2e_fail "the browser never asked for the PIN"
+  fi
+  cat "$WORK/page.txt" "$WORK/page.err" >&2 2>/dev/null || true
+  b_windows >&2; tail -n 30 "$B_P11LOG" >&2; b_keep_screen
+  e2e_fail "the page never showed the card's certificate ($card_cn)"
+}
+
+# Stops browser process $1 (SIGTERM, then at most $2 s) and fails if it does not go away.
+b_stop_browser() {
+  local pid="$1" _
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq $(( $2 * 10 ))); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  e2e_fail "the browser did not exit within $2 s of SIGTERM"
+}
+
+# EXIT trap of the browser tests: stop what we started (the browser holds files under the
+# mounts), unmount (the PID and mount namespaces die with us anyway), then lib.sh's cleanup.
+b_cleanup() {
+  local p m
+  for p in "${E2E_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${E2E_PIDS[@]}"; do timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
+  for m in "${B_MOUNTS[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+  e2e_cleanup
+}
+trap b_cleanup EXIT
