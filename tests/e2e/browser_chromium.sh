@@ -6,7 +6,7 @@
 #     needs the card inserted — we run inside scripts/with-sim), the test server's CA trusted;
 #   * policy AutoSelectCertificateForUrls for the server's origin, in a private copy of
 #     /etc/chromium/policies/managed/ (bind-mounted in our private mount namespace);
-#   * xdotool types the PIN into Chromium's "sign in to security device" dialog, once;
+#   * xdotool types the PIN into Chromium's "Unlock Security Device" dialog, once;
 #   * pass = the page (read over DevTools) shows the card's CN, s_server logged the card's
 #     certificate and CertificateVerify, the module logged exactly one successful C_Login and a
 #     C_Sign, and Chromium exits on SIGTERM.
