@@ -17,6 +17,18 @@ ObjectRole visibleRole(const Session& session, CK_OBJECT_HANDLE handle) {
     return *role;
 }
 
+// Matches the template attributes the stub knows; a certificate-derived attribute the stub
+// lacks is left to the full object (it needs the card). Any other missing attribute fails, as
+// it would on the full object.
+bool stubMatches(const Object& stub,
+                 const std::vector<std::pair<CK_ATTRIBUTE_TYPE, apdu::Bytes>>& wanted) {
+    for (const auto& [type, value] : wanted) {
+        const apdu::Bytes* v = stub.find(type);
+        if (v ? *v != value : !isCertificateDerived(type)) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 CK_RV findObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count) {
@@ -42,13 +54,18 @@ CK_RV findObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG count
             // certificates nobody asked for would cost APDUs (issue 5 economy).
             const auto& cached = card->objects[static_cast<int>(session->kind) * kObjectsPerToken +
                                                static_cast<int>(role)];
+            // First on the stub (class, key type, label, CA certificates' fixed CKA_ID, …): only
+            // an object that still qualifies has its certificate read, so pkcs11-tool's
+            // {CKO_PRIVATE_KEY, CKA_ID} search never reads the CA certificate.
             bool match;
             if (cached)
                 match = cached->matches(wanted);
+            else if (!stubMatches(stubObject(session->kind, role), wanted))
+                match = false;
             else if (needCertificates)
                 match = loadObject(*card, session->kind, role).matches(wanted);
             else
-                match = stubObject(session->kind, role).matches(wanted);
+                match = true;
             if (match) found.push_back(objectHandle(session->kind, role));
         }
     });

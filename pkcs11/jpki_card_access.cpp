@@ -89,6 +89,10 @@ public:
         // PKCS#11 has no way to ask before spending the final try: C_Login may spend it, and the
         // token flags showed CKF_USER_PIN_FINAL_TRY beforehand (issue 4).
         card::Credential credential{card::jpkiSecret(keyOf(kind)), secret.clone(), true};
+        // Counter read + VERIFY naming the PIN EF by SFI (as identification does): C_Login costs
+        // 2 APDUs instead of 3, which keeps login + signature + the closing logout within issue
+        // 5's 10 + R. The counter is still read right before the VERIFY, in one transaction.
+        credential.keyBySfi = true;
         jpki_.verify(credential);
     }
 

@@ -152,6 +152,10 @@ CK_RV getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INF
 std::vector<ObjectRole> visibleRoles(const Card& card, TokenKind kind);
 // Card lock held. The full object (reads its certificate once per card session).
 const Object& loadObject(Card& card, TokenKind kind, ObjectRole role);
+// CKA_ID of a token's CA certificate: fixed per token (issue 5 only asks that each CA certificate
+// has its own CKA_ID), so a search by CKA_ID never reads the CA certificate to compute it. 12
+// ASCII bytes: cannot equal a user certificate's 20-byte SHA-1 key id.
+apdu::Bytes caCertificateId(TokenKind kind);
 // The object without its certificate-derived attributes (isCertificateDerived), for matching.
 Object stubObject(TokenKind kind, ObjectRole role);
 // Card lock held. The certificate that backs `role` (reads it once).

@@ -105,10 +105,18 @@ Object buildObject(TokenKind kind, ObjectRole role, const CertInfo& cert) {
         case ObjectRole::PrivateKey: return makePrivateKeyObject(cert, l.priv, sign);
         case ObjectRole::CaCertificate: break;
     }
-    return makeCertificateObject(cert, l.ca, false, kCategoryAuthority);
+    Object ca = makeCertificateObject(cert, l.ca, false, kCategoryAuthority);
+    ca.setBytes(CKA_ID, caCertificateId(kind));
+    return ca;
 }
 
 }  // namespace
+
+apdu::Bytes caCertificateId(TokenKind kind) {
+    static const std::string ids[2] = {"JPKI-AUTH-CA", "JPKI-SIGN-CA"};
+    const std::string& id = ids[static_cast<int>(kind)];
+    return apdu::Bytes(id.begin(), id.end());
+}
 
 const Object& loadObject(Card& card, TokenKind kind, ObjectRole role) {
     auto& slot = card.objects[static_cast<int>(kind) * kObjectsPerToken + static_cast<int>(role)];
@@ -118,9 +126,12 @@ const Object& loadObject(Card& card, TokenKind kind, ObjectRole role) {
 
 Object stubObject(TokenKind kind, ObjectRole role) {
     Object o = buildObject(kind, role, CertInfo{});
-    for (CK_ATTRIBUTE_TYPE t : {CKA_ID, CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER, CKA_VALUE,
-                                CKA_START_DATE, CKA_END_DATE, CKA_MODULUS, CKA_MODULUS_BITS,
-                                CKA_PUBLIC_EXPONENT, CKA_PUBLIC_KEY_INFO})
+    // A CA certificate's CKA_ID is fixed per token (caCertificateId), so it is known without the
+    // card; every other CKA_ID comes from a certificate.
+    if (role != ObjectRole::CaCertificate) o.erase(CKA_ID);
+    for (CK_ATTRIBUTE_TYPE t :
+         {CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER, CKA_VALUE, CKA_START_DATE, CKA_END_DATE,
+          CKA_MODULUS, CKA_MODULUS_BITS, CKA_PUBLIC_EXPONENT, CKA_PUBLIC_KEY_INFO})
         o.erase(t);
     return o;
 }

@@ -66,6 +66,11 @@ struct Credential {
     Secret secret;
     apdu::SecureBytes value;     // raw input; validated and normalised before sending
     bool allowFinalTry = false;  // CLI: --allow-final-try; PKCS#11 C_Login: true (spec: issue 5)
+    // Name the key EF by SFI (P2 = 80|SFI, spec §3) in the counter read and the VERIFY instead of
+    // SELECT EF + P2 = 80: one APDU less (issue 5 economy). Falls back to the portable form when
+    // the card answers the SFI counter read with anything but a counter. Leaves no EF selected,
+    // so not for changeSecret (its CHANGE names the key EF the VERIFY selected).
+    bool keyBySfi = false;
 };
 Credential makeCredential(Secret secret, std::string_view value, bool allowFinalTry = false);
 

@@ -52,8 +52,24 @@ void CardSession::verify(const Credential& credential) {
     apdu::SecureBytes value = normalizeSecret(secret, credential.value);
 
     Transaction tx(*this);
-    // (1) Read the counter first.
-    PinStatus status = pinStatus(secret);
+    // (1) Read the counter first. By SFI when asked and the card answers with a counter (the key
+    // EF exists); otherwise the portable SELECT EF + empty VERIFY, which also tells "no such key".
+    std::uint8_t p2 = 0x80;
+    PinStatus status;
+    bool bySfi = false;
+    if (credential.keyBySfi && info.keyEf >= 0x0001 && info.keyEf <= 0x001E &&
+        trySelectApplet(info.applet)) {
+        const std::uint8_t ref = static_cast<std::uint8_t>(0x80 | info.keyEf);
+        apdu::ResponseApdu c = transmit(apdu::cmd::verifyStatus(ref));
+        // The card may make the EF named by SFI current (ISO 7816-4): forget which EF is current.
+        ef_.reset();
+        if (c.isCounter() || c.isBlocked()) {
+            status.triesLeft = c.isBlocked() ? 0 : c.counter();
+            p2 = ref;
+            bySfi = true;
+        }
+    }
+    if (!bySfi) status = pinStatus(secret);
     if (!status.available)
         throw CardStatusError(apdu::sw::kFileNotFound,
                               std::string("this card has no ") + info.name);
@@ -69,8 +85,9 @@ void CardSession::verify(const Credential& credential) {
                            "explicitly to continue)",
                        1);
 
-    // (2) VERIFY; the selected EF is the key EF (pinStatus selected it in this transaction).
-    apdu::CommandApdu command = apdu::cmd::verify(0x80, value);
+    // (2) VERIFY; the key EF is named by SFI, or is the selected EF (pinStatus selected it in
+    // this transaction).
+    apdu::CommandApdu command = apdu::cmd::verify(p2, value);
     command.sensitive = true;
     CommandWiper wiper{command};
     value.clear();
