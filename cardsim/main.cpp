@@ -1,6 +1,7 @@
 // mynacard-sim: serves the simulated My Number Card to a vsmartcard vpcd reader (inside pcscd).
 // It keeps serving across vpcd power-off/reset and reconnects (every 100 ms) when pcscd goes away;
-// SIGTERM/SIGINT end it cleanly with exit status 0.
+// SIGTERM/SIGINT end it cleanly with exit status 0. With --control SOCKET a test can pull the card
+// out, reset it or make it answer garbage (cardsim/sim_control.h, docs/reliability-faults.md).
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "cardsim/card_data.h"
 #include "cardsim/profile.h"
 #include "cardsim/sim_card.h"
+#include "cardsim/sim_control.h"
 #include "cardsim/trace_log.h"
 #include "cardsim/vpcd_link.h"
 
@@ -54,6 +56,10 @@ bool parseHostPort(const std::string& spec, std::string& host, std::uint16_t& po
     return true;
 }
 
+// Thrown by the APDU handler when a `remove-after` fault fires: it unwinds VpcdLink::serve (which
+// only holds RAII locals) so the link closes without an answer, as when a card is pulled mid-APDU.
+struct CardPulled {};
+
 void sleepUnlessStopped(std::chrono::milliseconds ms) {
     const auto until = std::chrono::steady_clock::now() + ms;
     while (!g_stop.load() && std::chrono::steady_clock::now() < until)
@@ -67,6 +73,7 @@ int main(int argc, char** argv) {
     std::string vpcd = "127.0.0.1:35963", profilePath, statePath, tracePath, anchorsPath;
     int latencyMs = 0, signMs = 0;
     bool printProfile = false;
+    std::string controlPath;
     app.add_option("--vpcd", vpcd, "vpcd reader address HOST:PORT")->capture_default_str();
     app.add_option("--profile", profilePath, "card profile (JSON); default: the embedded profile");
     app.add_option("--state", statePath, "state file keeping retry counters and changed PINs");
@@ -79,6 +86,10 @@ int main(int argc, char** argv) {
                    "write the simulator's trust anchors (PEM) and exit");
     app.add_flag("--print-profile", printProfile,
                  "print the effective holder data and variants, then exit");
+    app.add_option("--control", controlPath,
+                   "UNIX socket for fault controls, one command per line: status, remove, "
+                   "insert, remove-after N, remove-on INS [N], reset, reset-after N, garbage "
+                   "off|truncate|bad-sw|endless-61|long (docs/reliability-faults.md)");
     CLI11_PARSE(app, argc, argv);
 
     std::string host;
@@ -131,6 +142,22 @@ int main(int argc, char** argv) {
     }
 
     installSignals();
+    // The link in service, for the control thread (g_link is for the signal handler only).
+    std::mutex linkMutex;
+    VpcdLink* currentLink = nullptr;
+    std::unique_ptr<SimControl> control;
+    if (!controlPath.empty()) {
+        control = std::make_unique<SimControl>(*card, [&] {
+            std::lock_guard<std::mutex> lock(linkMutex);
+            if (currentLink) currentLink->stop();
+        });
+        try {
+            control->listen(controlPath);
+        } catch (const std::exception& e) {
+            std::cerr << "mynacard-sim: " << e.what() << "\n";
+            return 1;
+        }
+    }
     std::string lastStateError;
     VpcdLink::Handlers handlers;
     auto note = [&](const char* event) {
@@ -150,9 +177,15 @@ int main(int argc, char** argv) {
     };
     handlers.atr = [&] { return card->atr(); };
     handlers.apdu = [&](const Bytes& command) -> Bytes {
+        if (control && control->beforeApdu(command) == FaultAction::DropLink) {
+            note("fault: card pulled out before answering");
+            if (trace) *trace << traceCommand(command) << std::endl;
+            throw CardPulled{};
+        }
         if (latencyMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latencyMs));
         const std::size_t signaturesBefore = card->signatureCount();
         Bytes response = card->process(command);
+        if (control) response = control->mangle(std::move(response));
         if (signMs > 0 && card->signatureCount() != signaturesBefore)
             std::this_thread::sleep_for(std::chrono::milliseconds(signMs));
         if (trace) {
@@ -166,7 +199,15 @@ int main(int argc, char** argv) {
     };
 
     bool announcedWait = false;
+    bool announcedRemoved = false;
     while (!g_stop.load()) {
+        if (control && control->removed()) {  // pulled out: stay away from vpcd until `insert`
+            if (!announcedRemoved) note("removed");
+            announcedRemoved = true;
+            sleepUnlessStopped(std::chrono::milliseconds(20));
+            continue;
+        }
+        announcedRemoved = false;
         std::unique_ptr<VpcdLink> link;
         try {
             link = std::make_unique<VpcdLink>(host, port);
@@ -185,16 +226,27 @@ int main(int argc, char** argv) {
         card->powerOn();  // a new connection is a card insertion
         g_link.store(link.get());
         if (g_stop.load()) link->stop();  // a signal that arrived before the store
+        {
+            std::lock_guard<std::mutex> lock(linkMutex);
+            currentLink = link.get();
+            if (control && control->removed()) link->stop();  // `remove` raced the connect
+        }
         bool stopped = false;
         try {
             stopped = link->serve(handlers);
+        } catch (const CardPulled&) {
+            std::cerr << "mynacard-sim: fault: card pulled out mid-APDU\n";
         } catch (const std::exception& e) {
             std::cerr << "mynacard-sim: connection error: " << e.what() << "\n";
         }
         g_link.store(nullptr);
+        {
+            std::lock_guard<std::mutex> lock(linkMutex);
+            currentLink = nullptr;
+        }
         link.reset();
         card->powerOff();  // the reader is gone: the card loses power
-        if (stopped || g_stop.load()) break;
+        if (g_stop.load() || (stopped && !(control && control->removed()))) break;
         sleepUnlessStopped(std::chrono::milliseconds(100));
     }
     std::cerr << "mynacard-sim: stopped\n";

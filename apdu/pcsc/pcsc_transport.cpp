@@ -55,6 +55,18 @@ void PcscTransport::refreshStatus() {
     atr_.assign(atr, atr + std::min<DWORD>(atrLen, sizeof atr));
 }
 
+void PcscTransport::throwIfRemoved() {
+    char name[256];
+    DWORD nameLen = sizeof name;
+    DWORD state = 0, proto = 0;
+    BYTE atr[MAX_ATR_SIZE];
+    DWORD atrLen = sizeof atr;
+    LONG rc = SCardStatus(card_, name, &nameLen, &state, &proto, atr, &atrLen);
+    if (rc == SCARD_W_REMOVED_CARD || rc == SCARD_E_NO_SMARTCARD ||
+        (rc == SCARD_S_SUCCESS && (state & SCARD_ABSENT)))
+        throwPcscError("SCardTransmit", SCARD_W_REMOVED_CARD);
+}
+
 void PcscTransport::recoverFromReset(const char* what) {
     // Reconnect without touching the card again (it was already reset), then tell the caller.
     DWORD active = 0;
@@ -78,10 +90,14 @@ apdu::Bytes PcscTransport::transmit(const apdu::Bytes& command) {
     LONG rc = SCardTransmit(card_, pci, command.data(), static_cast<DWORD>(command.size()), nullptr,
                             response.data(), &len);
     if (rc == SCARD_W_RESET_CARD) recoverFromReset("SCardTransmit");
-    check("SCardTransmit", rc);
-    if (len < 2 || len > response.size())
+    if (rc != SCARD_S_SUCCESS || len < 2 || len > response.size()) {
+        // A card pulled out mid-APDU often surfaces as a failed or empty exchange before pcscd
+        // reports the removal; ask pcscd now so callers see "removed", not a device error.
+        throwIfRemoved();
+        check("SCardTransmit", rc);
         throw TransportError(TransportError::Kind::CommunicationFailed,
                              "SCardTransmit: response shorter than a status word");
+    }
     response.resize(len);
     return response;
 }

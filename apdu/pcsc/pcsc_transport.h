@@ -42,6 +42,8 @@ public:
 
 private:
     [[noreturn]] void recoverFromReset(const char* what);
+    // Throws TransportError(CardRemoved) when pcscd says the card is gone; returns otherwise.
+    void throwIfRemoved();
     void setProtocol(unsigned long active);
 
     const Context& context_;
