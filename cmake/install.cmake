@@ -74,7 +74,7 @@ install(PROGRAMS "${PROJECT_SOURCE_DIR}/packaging/nss/mynacard-nssdb"
 install(FILES "${PROJECT_SOURCE_DIR}/packaging/firefox/policies.json"
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/firefox)
 install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME copyright)
-foreach(doc README.md docs/browsers.md)
+foreach(doc README.md)
   if(EXISTS "${PROJECT_SOURCE_DIR}/${doc}")
     install(FILES "${PROJECT_SOURCE_DIR}/${doc}" DESTINATION ${CMAKE_INSTALL_DOCDIR})
   endif()

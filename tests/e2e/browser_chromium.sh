@@ -19,7 +19,7 @@ nssdb_tool="${MYNACARD_NSSDB:-$here/../../packaging/nss/mynacard-nssdb}"
 b_start_server
 b_start_xvfb
 
-# Chromium's NSS database, as a user would set it up (docs/browsers.md).
+# Chromium's NSS database, as a user would set it up (README.md, "Use it with Firefox / Chrome / OpenSSL").
 export HOME="$WORK/home"
 mkdir -p "$HOME"
 db="$HOME/.pki/nssdb"
