@@ -12,6 +12,10 @@ namespace {
 // Bounds on the card's "try again" answers, so a broken or hostile card cannot keep us looping.
 constexpr int kMaxGetResponses = 64;        // 64 * 256 bytes: far more than any answer of this card
 constexpr std::size_t kMaxOffset = 0x7FFF;  // READ BINARY offset is 15 bits (spec §3)
+// A file of at most 32 KB read in chunks of at least 16 bytes on average (a certificate still
+// reads with 1-byte answers): a card that answers a few bytes per READ BINARY must not keep us
+// busy for many minutes (fuzzing found 32768 APDUs for one file).
+constexpr int kMaxReadsPerFile = 2048;
 constexpr std::size_t kShortMax = 256;
 constexpr std::size_t kExtendedMax = 65536;
 
@@ -71,7 +75,10 @@ ResponseApdu CardChannel::exchange(const CommandApdu& command) {
 // Le = xx (once); 61xx = "xx more bytes" → GET RESPONSE, accumulating data, bounded.
 ResponseApdu CardChannel::transmit(const CommandApdu& command) {
     ResponseApdu r = exchange(command);
-    if (r.sw1() == 0x6C) {
+    // Never re-send a command that carries a secret (VERIFY, PIN change): a card answering 6Cxx
+    // to it would make us spend a second PIN try; the caller gets the 6Cxx as an error instead
+    // (fuzzing finding F1).
+    if (r.sw1() == 0x6C && !carriesSecret(command)) {
         CommandApdu again = command;
         again.ne = lengthFromSw2(r.sw2());
         r = exchange(again);
@@ -147,9 +154,16 @@ Bytes CardChannel::readBinary(std::size_t offset, std::size_t length) {
 Bytes CardChannel::readTlvFile() {
     Bytes out;
     std::optional<std::size_t> total;
+    int reads = 0;
     for (;;) {
         if (!total) total = tlvTotalLength(out.data(), out.size());  // throws on a bad header
         if (total && out.size() >= *total) break;
+        if (total && *total > kMaxOffset + 1 + kShortMax)
+            throw ProtocolError("TLV header announces " + std::to_string(*total) +
+                                " bytes, more than READ BINARY's 15-bit offsets can reach");
+        if (++reads > kMaxReadsPerFile)
+            throw ProtocolError("file not complete after " + std::to_string(kMaxReadsPerFile) +
+                                " READ BINARY commands: the card answers too few bytes per read");
         const std::size_t want = total ? std::min(*total - out.size(), chunkLimit()) : chunkLimit();
         Chunk c = readChunk(out.size(), want);
         out.insert(out.end(), c.data.begin(), c.data.end());

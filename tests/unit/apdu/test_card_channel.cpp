@@ -334,3 +334,23 @@ TEST_CASE("a channel's settings", "[channel]") {
     CHECK(ch.extendedLength());
     CHECK(&ch.transport() == &t);
 }
+
+// Fuzzing finding F1: re-sending a VERIFY after 6Cxx would spend a second PIN try.
+TEST_CASE("6Cxx to a command carrying a secret is returned, never re-sent", "[channel][6Cxx][pin]") {
+    for (std::uint8_t ins : {0x20, 0x24}) {
+        ScriptedTransport t;
+        CommandApdu c = ins == 0x20 ? cmd::verify(0x80, SecureBytes::fromString("1234"))
+                                    : cmd::changeReferenceData(0x80, SecureBytes::fromString("1234"));
+        t.expect(ins == 0x20 ? "00 20 00 80 04 31 32 33 34" : "00 24 01 80 04 31 32 33 34", "6C 04");
+        CardChannel ch(t);
+        auto r = ch.transmit(c);
+        CHECK(r.sw == 0x6C04);
+        CHECK(ch.apduCount() == 1);
+        CHECK(t.finished());
+    }
+    ScriptedTransport t;
+    t.expect("80 32 00 80 04 31 32 33 34", "6C 04");
+    CardChannel ch(t);
+    CHECK(ch.transmit(cmd::changeKey(0x80, SecureBytes::fromString("1234"))).sw == 0x6C04);
+    CHECK(ch.apduCount() == 1);
+}

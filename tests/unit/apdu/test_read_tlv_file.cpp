@@ -296,12 +296,19 @@ TEST_CASE("readTlvFile: extended refused with 6700 falls back to short chunks",
 
 TEST_CASE("readTlvFile: offsets beyond 0x7FFF are a ProtocolError", "[readTlvFile]") {
     Rig rig;
-    Bytes content = tlvOfTotal(40000);
+    // 33000 bytes fit the last legal chunk (offset 0x7F00..0x7FFF + 256); reading stops there.
+    Bytes content = tlvOfTotal(33000);
     rig.card.file = content;
+    rig.card.maxReturn = 255;  // never quite a full chunk, so offsets do not stay 256-aligned
     CHECK_THROWS_AS(rig.channel.readTlvFile(), ProtocolError);
     REQUIRE_FALSE(rig.card.reads.empty());
-    CHECK(rig.card.reads.back().offset == 0x7F00);  // the last legal 256-byte chunk
-    CHECK(rig.card.reads.size() == 128);
+    CHECK(rig.card.reads.back().offset <= 0x7FFF);
+    CHECK(rig.card.reads.back().offset > 0x7F00);
+    // A header announcing more than 15-bit offsets can reach is refused after the first read.
+    Rig big;
+    big.card.file = tlvOfTotal(40000);
+    CHECK_THROWS_AS(big.channel.readTlvFile(), ProtocolError);
+    CHECK(big.card.reads.size() == 1);
 }
 
 TEST_CASE("readBinary: exact ranges across chunk boundaries", "[readBinary]") {
@@ -343,4 +350,29 @@ TEST_CASE("readBinary: 15-bit offset limit", "[readBinary]") {
     const std::size_t before = rig.card.reads.size();
     CHECK_THROWS_AS(rig.channel.readBinary(0x8000, 1), ProtocolError);
     CHECK(rig.card.reads.size() == before);  // refused before anything was sent
+}
+
+// Fuzzing finding F2: a card answering one byte per READ BINARY made a 32 KB header cost 32768
+// APDUs (minutes on a real link). The number of reads per file is bounded.
+TEST_CASE("readTlvFile: a card that answers a few bytes per read is cut off", "[readTlvFile][bounds]") {
+    Rig rig;
+    rig.card.file = tlvOfTotal(4000);
+    rig.card.maxReturn = 1;
+    CHECK_THROWS_AS(rig.channel.readTlvFile(), ProtocolError);
+    CHECK(rig.card.reads.size() == 2048);
+}
+
+TEST_CASE("readTlvFile: 4 bytes per read still completes a 2000-byte file", "[readTlvFile][bounds]") {
+    Rig rig;
+    rig.card.file = tlvOfTotal(2000);
+    rig.card.maxReturn = 4;
+    CHECK(rig.channel.readTlvFile() == rig.card.file);
+    CHECK(rig.card.reads.size() == 500);
+}
+
+TEST_CASE("readTlvFile: a header beyond 15-bit offsets is refused before reading on", "[readTlvFile][bounds]") {
+    Rig rig;
+    rig.card.file = {0x30, 0x83, 0x01, 0x00, 0x00};  // announces 65541 bytes
+    CHECK_THROWS_AS(rig.channel.readTlvFile(), ProtocolError);
+    CHECK(rig.card.reads.size() == 1);
 }
