@@ -1,7 +1,7 @@
 // mynacard-sim: serves the simulated My Number Card to a vsmartcard vpcd reader (inside pcscd).
 // It keeps serving across vpcd power-off/reset and reconnects (every 100 ms) when pcscd goes away;
 // SIGTERM/SIGINT end it cleanly with exit status 0. With --control SOCKET a test can pull the card
-// out, reset it or make it answer garbage (cardsim/sim_control.h, docs/reliability-faults.md).
+// out, reset it or make it answer garbage (cardsim/sim_control.h, docs/reliability.md).
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     app.add_option("--control", controlPath,
                    "UNIX socket for fault controls, one command per line: status, remove, "
                    "insert, remove-after N, remove-on INS [N], reset, reset-after N, garbage "
-                   "off|truncate|bad-sw|endless-61|long (docs/reliability-faults.md)");
+                   "off|truncate|bad-sw|endless-61|long (docs/reliability.md)");
     CLI11_PARSE(app, argc, argv);
 
     std::string host;

@@ -2,7 +2,7 @@
 // card, resets it behind the host's back, or makes it answer garbage while the simulator serves a
 // real pcscd (scripts/with-sim). The control is a UNIX stream socket; each line is one command,
 // answered with one line ("ok ..." or "error ..."), so a test knows the command is in force before
-// it goes on. Commands (documented in docs/reliability-faults.md):
+// it goes on. Commands (documented in docs/reliability.md):
 //
 //   status              "ok present=1 apdus=N signatures=N auth-tries=T sign-tries=T garbage=MODE"
 //   remove              drop the vpcd connection (= card pulled out) and stay out until `insert`

@@ -1,5 +1,8 @@
 #include "apdu/pcsc/pcsc_transport.h"
 
+#include <chrono>
+#include <thread>
+
 #include <winscard.h>
 
 #include "apdu/pcsc/pcsc_error.h"
@@ -56,15 +59,22 @@ void PcscTransport::refreshStatus() {
 }
 
 void PcscTransport::throwIfRemoved() {
-    char name[256];
-    DWORD nameLen = sizeof name;
-    DWORD state = 0, proto = 0;
-    BYTE atr[MAX_ATR_SIZE];
-    DWORD atrLen = sizeof atr;
-    LONG rc = SCardStatus(card_, name, &nameLen, &state, &proto, atr, &atrLen);
-    if (rc == SCARD_W_REMOVED_CARD || rc == SCARD_E_NO_SMARTCARD ||
-        (rc == SCARD_S_SUCCESS && (state & SCARD_ABSENT)))
-        throwPcscError("SCardTransmit", SCARD_W_REMOVED_CARD);
+    // pcscd notices a removal only at its next presence poll (every 400 ms in pcsc-lite 1.9), so
+    // a card pulled mid-APDU may still look present right after the failed exchange. This path
+    // runs only after a failure, so waiting a little for the truth costs nothing in normal use.
+    for (int attempt = 0; attempt < 6; ++attempt) {
+        if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        char name[256];
+        DWORD nameLen = sizeof name;
+        DWORD state = 0, proto = 0;
+        BYTE atr[MAX_ATR_SIZE];
+        DWORD atrLen = sizeof atr;
+        LONG rc = SCardStatus(card_, name, &nameLen, &state, &proto, atr, &atrLen);
+        if (rc == SCARD_W_REMOVED_CARD || rc == SCARD_E_NO_SMARTCARD ||
+            (rc == SCARD_S_SUCCESS && (state & SCARD_ABSENT)))
+            throwPcscError("SCardTransmit", SCARD_W_REMOVED_CARD);
+        if (rc != SCARD_S_SUCCESS) return;  // some other failure: let the caller report it
+    }
 }
 
 void PcscTransport::recoverFromReset(const char* what) {

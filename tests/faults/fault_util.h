@@ -198,9 +198,11 @@ inline std::string rvName(CK_RV rv) {
 
 // The clean errors a fault may produce (issue 8): anything else (CKR_OK included) is a failure.
 inline bool cleanFaultError(CK_RV rv) {
+    // Not CKR_DEVICE_ERROR: a card pulled mid-APDU must be reported as removed (PcscTransport
+    // asks pcscd after a failed exchange), not as a broken device.
     return rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
            rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
-           rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_DEVICE_ERROR;
+           rv == CKR_USER_NOT_LOGGED_IN;
 }
 
 }  // namespace faults
