@@ -90,12 +90,15 @@ b_start_server() {
     -days 1 -extfile "$WORK/srv.ext" -out "$WORK/srv.pem" 2>/dev/null || e2e_fail "cannot sign the server certificate"
 
   port="$(e2e_free_port)"
+  # B_SERVER_TLS: s_server's protocol option; TLS 1.2 only unless the caller sets it (the TLS 1.3
+  # clean-failure tests, browser_tls13_*.sh, set "-tls1_3"). Unquoted below: one option word.
+  B_SERVER_TLS="${B_SERVER_TLS:--no_tls1_3}"
   # shellcheck disable=SC2034  # used by the sourcing script
   B_URL="https://127.0.0.1:$port/"
   # -state: the server logs each handshake step, so the log shows whether the browser's
   # CertificateVerify (the card's signature) was read and accepted.
   openssl s_server -accept "127.0.0.1:$port" -cert "$WORK/srv.pem" -key "$WORK/srv.key" \
-    -CAfile "$WORK/auth-root.pem" -Verify 1 -no_tls1_3 -www -state \
+    -CAfile "$WORK/auth-root.pem" -Verify 1 $B_SERVER_TLS -www -state \
     </dev/null >"$WORK/server.log" 2>&1 &
   E2E_PIDS+=($!)
   e2e_wait_port "$port"
@@ -179,8 +182,9 @@ b_type_pin() {
 # b_page_text MODE ENDPOINT: prints document.body.innerText of the first page.
 #   MODE cdp:  ENDPOINT = Chromium's DevTools HTTP address (host:port); Runtime.evaluate.
 #   MODE bidi: ENDPOINT = Firefox's WebDriver BiDi address (host:port); script.evaluate.
+#   optional EXPR: a JavaScript expression to print instead (e.g. document.documentURI).
 b_page_text() {
-  timeout 10 "$B_PY" - "$1" "$2" <<'PY'
+  timeout 10 "$B_PY" - "$1" "$2" "${3:-}" <<'PY'
 import base64, json, os, socket, struct, sys, urllib.request
 
 mode, endpoint = sys.argv[1], sys.argv[2]
@@ -248,7 +252,7 @@ def call(conn, ident, method, params):
                 raise SystemExit(f"{method}: {m}")
             return m["result"]
 
-expr = "document.body ? document.body.innerText : ''"
+expr = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else "document.body ? document.body.innerText : ''"
 if mode == "cdp":
     targets = json.load(urllib.request.urlopen(f"http://{endpoint}/json/list", timeout=8))
     pages = [t for t in targets if t.get("type") == "page"]
@@ -261,15 +265,20 @@ if mode == "cdp":
 elif mode == "bidi":
     conn = connect(endpoint, "/session")
     call(conn, 1, "session.new", {"capabilities": {}})
-    tree = call(conn, 2, "browsingContext.getTree", {})
-    ctx = tree["contexts"][0]["context"]
-    r = call(conn, 3, "script.evaluate",
-             {"expression": expr, "target": {"context": ctx}, "awaitPromise": False})
-    print(r["result"].get("value", ""))
+    # Always end the session: Firefox allows one BiDi session at a time, and one left open (an
+    # evaluate that timed out, e.g. on an error page) would refuse every later session.new.
     try:
-        call(conn, 4, "session.end", {})
-    except SystemExit:
-        pass
+        tree = call(conn, 2, "browsingContext.getTree", {})
+        ctx = tree["contexts"][0]["context"]
+        r = call(conn, 3, "script.evaluate",
+                 {"expression": expr, "target": {"context": ctx}, "awaitPromise": False})
+        print(r["result"].get("value", ""))
+    finally:
+        try:
+            conn[0].settimeout(2)
+            call(conn, 4, "session.end", {})
+        except (SystemExit, OSError):
+            pass
 else:
     raise SystemExit("mode must be cdp or bidi")
 PY
@@ -343,6 +352,85 @@ b_pin_flow() {
   cat "$WORK/page.txt" "$WORK/page.err" >&2 2>/dev/null || true
   b_windows >&2; tail -n 30 "$B_P11LOG" >&2; b_keep_screen
   e2e_fail "the page never showed the card's certificate ($card_cn)"
+}
+
+# ---- TLS 1.3 only: the clean failure (browser_tls13_*.sh) --------------------------------
+# b_tls13_flow MODE ENDPOINT PROMPT_ERE SECS ERROR_ERE MAX_PROMPTS [EXPR]: the user's part when the
+# server speaks TLS 1.3 only. For at most SECS s: answers PIN prompts as b_pin_flow does (the
+# first gets the PIN, later ones Escape) and polls the page until it is the browser's error page,
+# i.e. its text (or EXPR's value, see b_page_text) matches ERE ERROR_ERE; then watches 5 s more for late prompts (a loop). Fails
+# when the page shows a client certificate (the s_server page: the handshake succeeded with a
+# signature the card cannot make), on more than MAX_PROMPTS prompts, or at the deadline (a hang).
+# Sets B_PROMPTS, B_PROMPT_TITLE, B_ERROR (the matched error text), B_SECONDS (time to it).
+b_tls13_flow() {
+  local start=$SECONDS deadline=$((SECONDS + $4)) settle=0 win seen=" " _
+  B_PROMPTS=0 B_PROMPT_TITLE="" B_ERROR="" B_SECONDS=0
+  while (( SECONDS < deadline )); do
+    if win="$(b_wait_window "$3" 1)"; then
+      if [[ "$seen" != *" $win "* ]]; then
+        seen+="$win "
+        B_PROMPTS=$((B_PROMPTS + 1))
+        (( B_PROMPTS <= $6 )) || { b_windows >&2; b_keep_screen; e2e_fail "PIN prompt loop: prompt number $B_PROMPTS (at most $6 allowed)"; }
+      fi
+      sleep 0.5
+      if (( B_PROMPTS == 1 )) && [[ -z "$B_PROMPT_TITLE" ]]; then
+        B_PROMPT_TITLE="$(xdotool getwindowname "$win" 2>/dev/null || true)"
+        b_type_pin "$win"
+        for _ in $(seq 100); do [[ "$(b_count 'C_Login -> ')" -ge 1 ]] && break; sleep 0.1; done
+        [[ "$(b_count 'C_Login -> ')" -ge 1 ]] || e2e_fail "the browser did not log in after the PIN was typed"
+        grep -m1 -- 'C_Login -> ' "$B_P11LOG" | grep -q -- '-> 0x00000000' \
+          || e2e_fail "the typed PIN was refused: $(grep -m1 -- 'C_Login -> ' "$B_P11LOG")"
+      else
+        xdotool windowfocus "$win" 2>/dev/null || true
+        sleep 0.3
+        xdotool key --window "$win" Escape 2>/dev/null || true
+        sleep 1
+      fi
+      continue
+    fi
+    if [[ -n "$B_ERROR" ]]; then
+      (( SECONDS < settle )) && continue
+      return 0
+    fi
+    # Read the page only once a prompt was answered, or after 15 s without one: Firefox does
+    # not answer a BiDi session.new while its PIN prompt is pending, and the session it then
+    # creates late would block every later one (one session at a time).
+    if (( B_PROMPTS == 0 && SECONDS - start < 15 )); then sleep 0.5; continue; fi
+    if b_page_text "$1" "$2" "${7:-}" >"$WORK/page.txt" 2>"$WORK/page.err" || { cat "$WORK/page.err" >>"$WORK/page-errors.log"; false; }; then
+      grep -q '^Client certificate' "$WORK/page.txt" \
+        && { cat "$WORK/page.txt" >&2; e2e_fail "the page shows a client certificate: the TLS 1.3 handshake with the card succeeded"; }
+      B_ERROR="$(grep -m1 -oE -- "$5" "$WORK/page.txt" || true)"
+      if [[ -n "$B_ERROR" ]]; then B_SECONDS=$((SECONDS - start)); settle=$((SECONDS + 5)); continue; fi
+    fi
+    sleep 1
+  done
+  [[ -n "$B_ERROR" ]] && return 0
+  cat "$WORK/page.txt" "$WORK/page.err" >&2 2>/dev/null || true
+  b_windows >&2; tail -n 30 "$B_P11LOG" >&2; b_keep_screen
+  e2e_fail "no error page within $4 s (a hang?)"
+}
+
+# The module side of the TLS 1.3 failure: TLS 1.3 signs CertificateVerify with RSA-PSS only
+# (RFC 8446 §4.2.3) and the module has no PSS mechanism, so no C_Sign may have succeeded (a
+# successful one would be a PKCS#1 v1.5 signature sent in violation of TLS 1.3, or a PSS one the
+# module must not be able to make); and at most one successful C_Login, no failed one but an empty PIN (no retry loop).
+# The server side: s_server never verified a client certificate.
+b_check_tls13_failure() {
+  local signed logins bad
+  signed="$(b_count 'C_Sign -> 0x00000000')"
+  [[ "$signed" -eq 0 ]] || { tail -n 40 "$B_P11LOG" >&2; e2e_fail "the module signed $signed time(s) during a TLS 1.3 handshake"; }
+  # A cancelled prompt may reach the module as an empty PIN, refused locally with
+  # CKR_PIN_LEN_RANGE (0xA2) before anything reaches the card (see b_check_single_login).
+  logins="$(b_count 'C_Login -> 0x00000000')"
+  [[ "$logins" -le 1 ]] || { grep -- 'C_Login' "$B_P11LOG" >&2; e2e_fail "$logins successful C_Login calls: the PIN was asked again"; }
+  bad="$(grep -- 'C_Login -> ' "$B_P11LOG" | grep -v -- '-> 0x00000000' | grep -vc -- '-> 0x000000A2' || true)"
+  [[ "$bad" -eq 0 ]] || { grep -- 'C_Login' "$B_P11LOG" >&2; e2e_fail "a C_Login failed"; }
+  if grep -qE '^depth=0 ' "$WORK/server.log"; then
+    cat "$WORK/server.log" >&2; e2e_fail "s_server verified a client certificate over TLS 1.3"
+  fi
+  grep -q 'read certificate verify' "$WORK/server.log" \
+    && { cat "$WORK/server.log" >&2; e2e_fail "s_server accepted a CertificateVerify over TLS 1.3"; }
+  return 0
 }
 
 # Stops browser process $1 (SIGTERM, then at most $2 s) and fails if it does not go away.
