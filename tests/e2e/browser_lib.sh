@@ -455,3 +455,86 @@ b_cleanup() {
   e2e_cleanup
 }
 trap b_cleanup EXIT
+
+# ---- launching the browsers (shared by the TLS 1.2 and TLS 1.3 tests) --------------------
+B_HERE="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+
+# Chromium with the module in $HOME/.pki/nssdb and the AutoSelectCertificateForUrls policy for
+# the test server ($port). Sets browser (pid) and devtools (port); needs b_start_server first.
+b_launch_chromium() {
+  # Chromium's NSS database, as a user would set it up (README.md, "Use it with Firefox / Chrome / OpenSSL").
+  export HOME="$WORK/home"
+  mkdir -p "$HOME"
+  db="$HOME/.pki/nssdb"
+  "${MYNACARD_NSSDB:-$B_HERE/../../packaging/nss/mynacard-nssdb}" register --friendly --dbdir "$db" --module "$MODULE" >/dev/null \
+    || e2e_fail "mynacard-nssdb register --friendly failed"
+  certutil -A -d "sql:$db" -n "mynacard e2e server CA" -t "C,," -i "$WORK/ca.pem" || e2e_fail "certutil -A failed"
+
+  # The policy: pick the (only) client certificate for our origin without asking.
+  b_etc_dir /etc/chromium/policies/managed
+  printf '{ "AutoSelectCertificateForUrls": ["{\\"pattern\\":\\"https://127.0.0.1:%s\\",\\"filter\\":{}}"] }\n' \
+    "$port" >/etc/chromium/policies/managed/mynacard-e2e.json
+  "$B_PY" -m json.tool /etc/chromium/policies/managed/mynacard-e2e.json >/dev/null || e2e_fail "bad policy JSON"
+
+  devtools="$(e2e_free_port)"
+  b_module_log_env
+  # No network but Debian mirrors: everything that would phone home is off. --no-sandbox: we
+  # are root (in the namespace). --password-store=basic: no keyring daemon to wait for.
+  chromium --no-first-run --no-default-browser-check --disable-background-networking \
+    --disable-component-update --disable-sync --disable-default-apps --disable-gpu --no-sandbox \
+    --password-store=basic --user-data-dir="$WORK/chromium" \
+    --remote-debugging-address=127.0.0.1 --remote-debugging-port="$devtools" \
+    --window-size=1024,768 "$B_URL" </dev/null >"$WORK/chromium.log" 2>&1 &
+  browser=$!
+  E2E_PIDS+=("$browser")
+}
+
+# Firefox ESR with a temp profile (the server's CA trusted) and the module loaded by the
+# SecurityDevices policy in a private /etc/firefox/policies. Sets browser (pid), bidi (port).
+b_launch_firefox() {
+  export HOME="$WORK/home"
+  profile="$WORK/profile"
+  mkdir -p "$HOME" "$profile"
+  certutil -N -d "sql:$profile" --empty-password </dev/null || e2e_fail "cannot create the profile's NSS db"
+  certutil -A -d "sql:$profile" -n "mynacard e2e server CA" -t "CT,," -i "$WORK/ca.pem" || e2e_fail "certutil -A failed"
+  cat >"$profile/user.js" <<'JS'
+// Pick the client certificate without the chooser (the card has one auth certificate).
+user_pref("security.default_personal_cert", "Select Automatically");
+// Nothing may reach the network (there is none): no updates, telemetry, first-run pages.
+user_pref("app.update.auto", false);
+user_pref("app.update.enabled", false);
+user_pref("app.normandy.enabled", false);
+user_pref("extensions.update.enabled", false);
+user_pref("browser.shell.checkDefaultBrowser", false);
+user_pref("browser.startup.homepage_override.mstone", "ignore");
+user_pref("browser.startup.page", 0);
+user_pref("browser.aboutwelcome.enabled", false);
+user_pref("startup.homepage_welcome_url", "");
+user_pref("startup.homepage_welcome_url.additional", "");
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("datareporting.healthreport.uploadEnabled", false);
+user_pref("toolkit.telemetry.enabled", false);
+user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
+user_pref("browser.safebrowsing.malware.enabled", false);
+user_pref("browser.safebrowsing.phishing.enabled", false);
+user_pref("browser.safebrowsing.downloads.enabled", false);
+user_pref("network.captive-portal-service.enabled", false);
+user_pref("network.connectivity-service.enabled", false);
+user_pref("browser.newtabpage.enabled", false);
+user_pref("browser.sessionstore.resume_from_crash", false);
+user_pref("security.OCSP.enabled", 0);
+JS
+
+  # The policy that loads the module, as packaging/firefox/policies.json does for the installed path.
+  b_etc_dir /etc/firefox/policies
+  printf '{ "policies": { "SecurityDevices": { "Add": { "mynacard (My Number Card)": "%s" } } } }\n' \
+    "$MODULE" >/etc/firefox/policies/policies.json
+  "$B_PY" -m json.tool /etc/firefox/policies/policies.json >/dev/null || e2e_fail "bad policy JSON"
+
+  bidi="$(e2e_free_port)"
+  b_module_log_env
+  firefox-esr --no-remote --profile "$profile" --remote-debugging-port "$bidi" \
+    --width 1024 --height 768 "$B_URL" </dev/null >"$WORK/firefox.log" 2>&1 &
+  browser=$!
+  E2E_PIDS+=("$browser")
+}

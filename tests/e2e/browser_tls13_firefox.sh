@@ -20,51 +20,7 @@ B_SERVER_TLS=-tls1_3
 b_start_server
 b_start_xvfb
 
-export HOME="$WORK/home"
-profile="$WORK/profile"
-mkdir -p "$HOME" "$profile"
-certutil -N -d "sql:$profile" --empty-password </dev/null || e2e_fail "cannot create the profile's NSS db"
-certutil -A -d "sql:$profile" -n "mynacard e2e server CA" -t "CT,," -i "$WORK/ca.pem" || e2e_fail "certutil -A failed"
-cat >"$profile/user.js" <<'JS'
-// Pick the client certificate without the chooser (the card has one auth certificate).
-user_pref("security.default_personal_cert", "Select Automatically");
-// Nothing may reach the network (there is none): no updates, telemetry, first-run pages.
-user_pref("app.update.auto", false);
-user_pref("app.update.enabled", false);
-user_pref("app.normandy.enabled", false);
-user_pref("extensions.update.enabled", false);
-user_pref("browser.shell.checkDefaultBrowser", false);
-user_pref("browser.startup.homepage_override.mstone", "ignore");
-user_pref("browser.startup.page", 0);
-user_pref("browser.aboutwelcome.enabled", false);
-user_pref("startup.homepage_welcome_url", "");
-user_pref("startup.homepage_welcome_url.additional", "");
-user_pref("datareporting.policy.dataSubmissionEnabled", false);
-user_pref("datareporting.healthreport.uploadEnabled", false);
-user_pref("toolkit.telemetry.enabled", false);
-user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
-user_pref("browser.safebrowsing.malware.enabled", false);
-user_pref("browser.safebrowsing.phishing.enabled", false);
-user_pref("browser.safebrowsing.downloads.enabled", false);
-user_pref("network.captive-portal-service.enabled", false);
-user_pref("network.connectivity-service.enabled", false);
-user_pref("browser.newtabpage.enabled", false);
-user_pref("browser.sessionstore.resume_from_crash", false);
-user_pref("security.OCSP.enabled", 0);
-JS
-
-# The policy that loads the module, as packaging/firefox/policies.json does for the installed path.
-b_etc_dir /etc/firefox/policies
-printf '{ "policies": { "SecurityDevices": { "Add": { "mynacard (My Number Card)": "%s" } } } }\n' \
-  "$MODULE" >/etc/firefox/policies/policies.json
-"$B_PY" -m json.tool /etc/firefox/policies/policies.json >/dev/null || e2e_fail "bad policy JSON"
-
-bidi="$(e2e_free_port)"
-b_module_log_env
-firefox-esr --no-remote --profile "$profile" --remote-debugging-port "$bidi" \
-  --width 1024 --height 768 "$B_URL" </dev/null >"$WORK/firefox.log" 2>&1 &
-browser=$!
-E2E_PIDS+=("$browser")
+b_launch_firefox
 
 b_tls13_flow bidi "127.0.0.1:$bidi" 'Password Required' 60 \
   '(SSL_ERROR|SEC_ERROR|MOZILLA_PKIX_ERROR)_[A-Z0-9_]+' 2 \
