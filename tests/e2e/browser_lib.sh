@@ -308,8 +308,32 @@ b_page_ok() {
 # Keeps a copy of the screen (XWD) as $WORK/screen.xwd: Xvfb deletes its own at exit.
 b_keep_screen() { cp "$WORK/Xvfb_screen0" "$WORK/screen.xwd" 2>/dev/null || true; }
 
+# Answers PIN prompt window $1: the first prompt (no B_PROMPT_TITLE yet) gets the PIN and the
+# login's result is awaited and must be success; every later one is cancelled with Escape.
+b_answer_prompt() {
+  local win="$1" logins=0 _
+  sleep 0.5   # let the dialog finish mapping and focus its password field
+  if [[ -z "$B_PROMPT_TITLE" ]]; then
+    B_PROMPT_TITLE="$(xdotool getwindowname "$win" 2>/dev/null || true)"
+    b_type_pin "$win"
+    # The PIN reached the module: wait for the login's result before anything else.
+    for _ in $(seq 100); do
+      logins="$(b_count 'C_Login -> ')"; [[ "$logins" -ge 1 ]] && break; sleep 0.1
+    done
+    [[ "$logins" -ge 1 ]] || e2e_fail "the browser did not log in after the PIN was typed"
+    grep -m1 -- 'C_Login -> ' "$B_P11LOG" | grep -q -- '-> 0x00000000' \
+      || e2e_fail "the typed PIN was refused: $(grep -m1 -- 'C_Login -> ' "$B_P11LOG")"
+  else
+    # No window manager: give the dialog the X input focus, or the key goes nowhere.
+    xdotool windowfocus "$win" 2>/dev/null || true
+    sleep 0.3
+    xdotool key --window "$win" Escape 2>/dev/null || true
+    sleep 1
+  fi
+}
+
 b_pin_flow() {
-  local deadline=$((SECONDS + $4)) win logins=0 seen=" " _
+  local deadline=$((SECONDS + $4)) win seen=" "
   B_PROMPTS=0 B_PROMPT_TITLE=""
   while (( SECONDS < deadline )); do
     if win="$(b_wait_window "$3" 2)"; then
@@ -320,25 +344,10 @@ b_pin_flow() {
         B_PROMPTS=$((B_PROMPTS + 1))
         (( B_PROMPTS <= 6 )) || { b_windows >&2; e2e_fail "PIN prompt loop: prompt number $B_PROMPTS"; }
       fi
-      sleep 0.5   # let the dialog finish mapping and focus its password field
-      if (( B_PROMPTS == 1 )); then
-        [[ -n "$B_PROMPT_TITLE" ]] && e2e_fail "the first PIN prompt stayed open after the PIN was typed"
-        B_PROMPT_TITLE="$(xdotool getwindowname "$win" 2>/dev/null || true)"
-        b_type_pin "$win"
-        # The PIN reached the module: wait for the login's result before anything else.
-        for _ in $(seq 100); do
-          logins="$(b_count 'C_Login -> ')"; [[ "$logins" -ge 1 ]] && break; sleep 0.1
-        done
-        [[ "$logins" -ge 1 ]] || e2e_fail "the browser did not log in after the PIN was typed"
-        grep -m1 -- 'C_Login -> ' "$B_P11LOG" | grep -q -- '-> 0x00000000' \
-          || e2e_fail "the typed PIN was refused: $(grep -m1 -- 'C_Login -> ' "$B_P11LOG")"
-      else
-        # No window manager: give the dialog the X input focus, or the key goes nowhere.
-        xdotool windowfocus "$win" 2>/dev/null || true
-        sleep 0.3
-        xdotool key --window "$win" Escape 2>/dev/null || true
-        sleep 1
+      if (( B_PROMPTS == 1 )) && [[ -n "$B_PROMPT_TITLE" ]]; then
+        e2e_fail "the first PIN prompt stayed open after the PIN was typed"
       fi
+      b_answer_prompt "$win"
       continue
     fi
     (( B_PROMPTS > 0 )) || continue   # nothing asked yet: the handshake cannot have finished
@@ -363,7 +372,7 @@ b_pin_flow() {
 # signature the card cannot make), on more than MAX_PROMPTS prompts, or at the deadline (a hang).
 # Sets B_PROMPTS, B_PROMPT_TITLE, B_ERROR (the matched error text), B_SECONDS (time to it).
 b_tls13_flow() {
-  local start=$SECONDS deadline=$((SECONDS + $4)) settle=0 win seen=" " _
+  local start=$SECONDS deadline=$((SECONDS + $4)) settle=0 win seen=" "
   B_PROMPTS=0 B_PROMPT_TITLE="" B_ERROR="" B_SECONDS=0
   while (( SECONDS < deadline )); do
     if win="$(b_wait_window "$3" 1)"; then
@@ -372,20 +381,7 @@ b_tls13_flow() {
         B_PROMPTS=$((B_PROMPTS + 1))
         (( B_PROMPTS <= $6 )) || { b_windows >&2; b_keep_screen; e2e_fail "PIN prompt loop: prompt number $B_PROMPTS (at most $6 allowed)"; }
       fi
-      sleep 0.5
-      if (( B_PROMPTS == 1 )) && [[ -z "$B_PROMPT_TITLE" ]]; then
-        B_PROMPT_TITLE="$(xdotool getwindowname "$win" 2>/dev/null || true)"
-        b_type_pin "$win"
-        for _ in $(seq 100); do [[ "$(b_count 'C_Login -> ')" -ge 1 ]] && break; sleep 0.1; done
-        [[ "$(b_count 'C_Login -> ')" -ge 1 ]] || e2e_fail "the browser did not log in after the PIN was typed"
-        grep -m1 -- 'C_Login -> ' "$B_P11LOG" | grep -q -- '-> 0x00000000' \
-          || e2e_fail "the typed PIN was refused: $(grep -m1 -- 'C_Login -> ' "$B_P11LOG")"
-      else
-        xdotool windowfocus "$win" 2>/dev/null || true
-        sleep 0.3
-        xdotool key --window "$win" Escape 2>/dev/null || true
-        sleep 1
-      fi
+      b_answer_prompt "$win"
       continue
     fi
     if [[ -n "$B_ERROR" ]]; then
