@@ -39,9 +39,11 @@ cp -a "$cfgdir"/. "$work/ov/configs/" 2>/dev/null || true
 cp -a "$moddir"/. "$work/ov/modules/" 2>/dev/null || true
 cp "$r$cfgdir/mynacard.module" "$work/ov/configs/"
 cp "$r$moddir/libmynacard-pkcs11.so" "$work/ov/modules/"
-ns=(unshare --mount --propagation private)
-[[ $(id -u) -eq 0 ]] || ns=(unshare --user --map-root-user --mount --propagation private)
-"${ns[@]}" -- bash -c 'mount --bind "$1" "$2" && mount --bind "$3" "$4" && exec p11-kit list-modules' _ \
+# list-modules initialises every module, and a module's C_Initialize/C_GetSlotList talks to
+# pcscd: run it inside scripts/pcsc-ns (a private pcscd with only an empty virtual reader, in
+# a private mount namespace) so no real reader or card is ever reached.
+pcsc_ns="$(dirname "$(readlink -f "$0")")/../../scripts/pcsc-ns"
+"$pcsc_ns" -- bash -c 'mount --bind "$1" "$2" && mount --bind "$3" "$4" && exec p11-kit list-modules' _ \
   "$work/ov/configs" "$cfgdir" "$work/ov/modules" "$moddir" >"$work/p11kit.out" 2>"$work/p11kit.err" || true
 grep -qE '^mynacard: libmynacard-pkcs11.so$' "$work/p11kit.out" \
   || { cat "$work/p11kit.err" "$work/p11kit.out" >&2; fail "p11-kit list-modules does not show mynacard"; }
