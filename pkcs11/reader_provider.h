@@ -16,7 +16,9 @@ struct ReaderInfo {
     std::string name;
     bool cardPresent = false;
     // pcsc-lite's per-reader event counter (upper 16 bits of dwEventState): it changes when a card
-    // is inserted or removed, so a changed value between two calls means "card swapped".
+    // is inserted or removed, so a changed value between two calls means "card swapped". A
+    // provider may also change it when its connection to the service is re-established (every
+    // card handle is then dead).
     std::uint32_t eventCounter = 0;
 };
 

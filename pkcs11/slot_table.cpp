@@ -1,6 +1,7 @@
 // Readers → slot pairs, card identification, removal/swap detection and slot events.
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <thread>
 
 #include "apdu/errors.h"
@@ -29,6 +30,9 @@ bool isRemoval(const TransportError& e) {
         case TransportError::Kind::NoCard:
         case TransportError::Kind::NoReader:
         case TransportError::Kind::CardReset:  // security state lost: a new card session
+        // pcscd stopped mid-operation: the card handle died with it, and with it the card
+        // session (a restarted pcscd powers the card up afresh, so no PIN stays verified).
+        case TransportError::Kind::NoService:
             return true;
         default:
             return false;
@@ -90,7 +94,17 @@ void dropCard(State& s, std::shared_ptr<Card> card) {  // by value: callers pass
 }
 
 void refreshSlots(State& s, bool initial) {
-    std::vector<ReaderInfo> infos = s.provider->readers();
+    std::vector<ReaderInfo> infos;
+    std::exception_ptr serviceDown;
+    try {
+        infos = s.provider->readers();
+    } catch (const TransportError& e) {
+        if (e.kind() != TransportError::Kind::NoService) throw;
+        // pcscd is gone: every card handle went with it, so its readers count as detached (their
+        // sessions close, their slots queue events). The error still reaches the caller, which
+        // must not wait on a provider that is down (C_WaitForSlotEvent sleeps instead).
+        serviceDown = std::current_exception();
+    }
     for (std::size_t i = 0; i < kSlotPairs; ++i) {
         SlotPair& p = s.pairs[i];
         if (p.reader.empty()) continue;
@@ -127,6 +141,7 @@ void refreshSlots(State& s, bool initial) {
         }
         p.eventCounter = info.eventCounter;
     }
+    if (serviceDown) std::rethrow_exception(serviceDown);
 }
 
 std::shared_ptr<Card> tokenCard(State& s, CK_SLOT_ID slot) {

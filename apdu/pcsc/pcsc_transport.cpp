@@ -73,6 +73,9 @@ void PcscTransport::throwIfRemoved() {
         if (rc == SCARD_W_REMOVED_CARD || rc == SCARD_E_NO_SMARTCARD ||
             (rc == SCARD_S_SUCCESS && (state & SCARD_ABSENT)))
             throwPcscError("SCardTransmit", SCARD_W_REMOVED_CARD);
+        // pcscd itself went away mid-exchange (the client library then reports the exchange as
+        // SCARD_F_COMM_ERROR): the card handle died with it, which callers treat as a removal.
+        if (rc == SCARD_E_NO_SERVICE) throwPcscError("SCardTransmit: pcscd gone", rc);
         if (rc != SCARD_S_SUCCESS) return;  // some other failure: let the caller report it
     }
 }

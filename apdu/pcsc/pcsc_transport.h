@@ -42,7 +42,8 @@ public:
 
 private:
     [[noreturn]] void recoverFromReset(const char* what);
-    // Throws TransportError(CardRemoved) when pcscd says the card is gone; returns otherwise.
+    // Throws TransportError(CardRemoved) when pcscd says the card is gone, NoService when pcscd
+    // itself is gone; returns otherwise.
     void throwIfRemoved();
     void setProtocol(unsigned long active);
 

@@ -4,16 +4,9 @@
 # error exit code (4 no card) in bounded time, spend no try, and the same commands
 # work once the card is back; the signature made then verifies with OpenSSL.
 set -uo pipefail
-d="$FAULT_DIR" fail=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fail=1; }
-ctl() { "$FAULT_P11" - control "$1"; }
-field() { ctl status | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-wait_card() {  # until the reader shows the card again (or 15 s)
-  for _ in $(seq 150); do
-    opensc-tool -l 2>/dev/null | grep -qE "^[0-9]+ +Yes .*${MYNACARD_READER}\$" && return 0; sleep 0.1
-  done; return 1
-}
+d="$FAULT_DIR"
+# shellcheck source=cli_lib.sh
+source "$(dirname "$0")/cli_lib.sh"
 wait_gone() {
   for _ in $(seq 150); do
     opensc-tool -l 2>/dev/null | grep -qE "^[0-9]+ +Yes .*${MYNACARD_READER}\$" || return 0; sleep 0.1
@@ -39,13 +32,5 @@ timeout 60 "$FAULT_CLI" cert auth -o "$d/c1.pem" 2> "$d/e2"; rc=$?
   || bad "cert auth with the card pulled: exit $rc: $(cat "$d/e2")"
 wait_gone; ctl insert >/dev/null; wait_card || bad "card not back"
 
-timeout 60 "$FAULT_CLI" cert sign -f pem -o "$d/sign.pem" --pin-env SECRET 2> "$d/e3" && ok "cert sign after re-insertion" || bad "cert sign: $(cat "$d/e3")"
-timeout 60 "$FAULT_CLI" sign --key sign --in "$d/in.txt" -o "$d/s2.sig" --pin-env SECRET 2> "$d/e4" && ok "sign after re-insertion" || bad "sign: $(cat "$d/e4")"
-openssl x509 -in "$d/sign.pem" -pubkey -noout > "$d/pub.pem" 2>/dev/null
-openssl dgst -sha256 -verify "$d/pub.pem" -signature "$d/s2.sig" "$d/in.txt" >/dev/null 2>&1 \
-  && ok "OpenSSL verifies the signature" || bad "the signature does not verify"
-echo tampered >> "$d/in.txt"
-openssl dgst -sha256 -verify "$d/pub.pem" -signature "$d/s2.sig" "$d/in.txt" >/dev/null 2>&1 \
-  && bad "a changed message verifies" || ok "a changed message does not verify"
-[[ "$(field sign-tries)" == "$tries0" ]] && ok "sign counter still $tries0" || bad "sign counter -> $(field sign-tries)"
+recover_and_sign "after re-insertion"
 exit $fail

@@ -3,6 +3,7 @@
 // simulator's control socket (cardsim/sim_control.h). Usage: fault_p11 MODULE.so SCENARIO [ARGS].
 // Exit status 0 = every check passed. alarm() turns a hang into a failure (SIGALRM kills us).
 #include <sys/wait.h>
+#include <time.h>
 
 #include <atomic>
 #include <functional>
@@ -228,6 +229,187 @@ void garbage(const std::string& mode) {
     works(t, "auth token works once the card answers sanely");
 }
 
+// ---- pcscd stopped / restarted, reader gone (scripts/pcscd-ctl) ------------------------------
+
+// One scripts/pcscd-ctl command on the run's private pcscd (exported by scripts/pcsc-ns).
+bool pcscdCtl(const std::string& args) {
+    const char* ctl = std::getenv("MYNACARD_PCSCD_CTL");
+    if (!ctl) return false;
+    return std::system((std::string(ctl) + " " + args).c_str()) == 0;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The errors an application may get for a session whose token went away with pcscd or its
+// reader (PKCS#11 v2.40 §5.1: the token is gone, its sessions are closed).
+bool cleanGoneError(CK_RV rv) {
+    return rv == CKR_DEVICE_REMOVED || rv == CKR_SESSION_HANDLE_INVALID ||
+           rv == CKR_SESSION_CLOSED || rv == CKR_TOKEN_NOT_PRESENT;
+}
+
+struct LoggedIn {
+    Token t;
+    long tries = 0;
+    CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
+    CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+};
+
+LoggedIn loginOn(bool sign) {
+    LoggedIn l;
+    l.t = token(sign);
+    l.tries = tries(l.t);
+    l.h = open(l.t);
+    check(login(f, l.h, l.t.pin) == CKR_OK, std::string("C_Login on the ") + (sign ? "signature" : "auth") + " token");
+    l.key = findOne(f, l.h, CKO_PRIVATE_KEY);
+    return l;
+}
+
+// With the token gone: C_Sign, C_GetSessionInfo and the slot list give clean answers, quickly.
+void expectTokensGone(LoggedIn& a, LoggedIn& b, const std::string& why) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Bytes msg{'k'}, sig;
+    const CK_RV rvSign = signOnce(f, b.h, b.key, msg, sig);
+    check(cleanGoneError(rvSign), "C_SignInit/C_Sign (" + why + "): " + rvName(rvSign));
+    CK_SESSION_INFO info;
+    const CK_RV rvInfo = f->C_GetSessionInfo(a.h, &info);
+    check(cleanGoneError(rvInfo), "C_GetSessionInfo (" + why + "): " + rvName(rvInfo));
+    const CK_RV rvInfo2 = f->C_GetSessionInfo(b.h, &info);
+    check(rvInfo2 == CKR_SESSION_HANDLE_INVALID || rvInfo2 == CKR_SESSION_CLOSED,
+          "the session is closed afterwards: " + rvName(rvInfo2));
+    CK_ULONG n = 99;
+    const CK_RV rvList = f->C_GetSlotList(CK_TRUE, nullptr, &n);
+    check(rvList == CKR_OK && n == 0, "C_GetSlotList(tokenPresent) (" + why + "): " + rvName(rvList) +
+                                          ", " + std::to_string(n) + " token(s)");
+    CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
+    const CK_RV rvOpen = f->C_OpenSession(b.t.slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h);
+    check(rvOpen == CKR_TOKEN_NOT_PRESENT, "C_OpenSession (" + why + "): " + rvName(rvOpen));
+    const double s = secondsSince(t0);
+    std::printf("%s: C_Sign %s, C_GetSessionInfo %s then %s, C_GetSlotList %s (%lu tokens), "
+                "C_OpenSession %s, %.3f s\n",
+                why.c_str(), rvName(rvSign).c_str(), rvName(rvInfo).c_str(), rvName(rvInfo2).c_str(),
+                rvName(rvList).c_str(), n, rvName(rvOpen).c_str(), s);
+    check(s < 10, "bounded time (" + std::to_string(s) + " s)");
+}
+
+// Both tokens back in the same process: counters unchanged, a new session logs in and signs
+// (verified by OpenSSL), nothing signed with the old sessions.
+void expectRecovery(const LoggedIn& a, const LoggedIn& b, long sigsBefore) {
+    const auto t0 = std::chrono::steady_clock::now();
+    check(tokenSlots(f).size() == 2, "both tokens back in the same process");
+    std::printf("tokens back after %.2f s\n", secondsSince(t0));
+    check(tries(a.t) == a.tries, "auth counter unchanged (" + std::to_string(a.tries) + " → " +
+                                     std::to_string(tries(a.t)) + ")");
+    check(tries(b.t) == b.tries, "sign counter unchanged (" + std::to_string(b.tries) + " → " +
+                                     std::to_string(tries(b.t)) + ")");
+    check(simStatus()["signatures"] == sigsBefore, "the card computed no signature during the fault");
+    CK_SESSION_INFO info;
+    check(f->C_GetSessionInfo(a.h, &info) == CKR_SESSION_HANDLE_INVALID, "old auth session stays closed");
+    works(b.t, "signature token: new session, login, verified signature");
+    works(a.t, "auth token: new session, login, verified signature");
+    check(tries(a.t) == a.tries && tries(b.t) == b.tries, "counters unchanged after the recovery logins");
+}
+
+// A blocking C_WaitForSlotEvent while pcscd is down neither hangs nor spins: it reports the
+// insertion once pcscd and the card are back, and burns little CPU meanwhile.
+struct SlotEventWatcher {
+    std::thread th;
+    std::atomic<CK_RV> rv{CKR_GENERAL_ERROR - 1};
+    std::atomic<bool> done{false};
+    void start() {
+        th = std::thread([this] {
+            CK_SLOT_ID slot = 0;
+            rv = f->C_WaitForSlotEvent(0, &slot, nullptr);
+            done = true;
+        });
+    }
+};
+
+double cpuSeconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void drainEvents() {
+    CK_SLOT_ID slot = 0;
+    for (int i = 0; i < 32 && f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, nullptr) == CKR_OK; ++i) {
+    }
+}
+
+// pcscd is killed (SIGKILL) while both tokens are logged in, then started again.
+void pcscdRestart() {
+    LoggedIn a = loginOn(false), b = loginOn(true);
+    const long sigsBefore = simStatus()["signatures"];
+    check(pcscdCtl("stop --kill"), "pcscd killed");
+    expectTokensGone(a, b, "pcscd down");
+    drainEvents();
+    SlotEventWatcher w;
+    w.start();
+    const double cpu0 = cpuSeconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const double cpu = cpuSeconds() - cpu0;
+    check(!w.done, "C_WaitForSlotEvent blocks while pcscd is down (no event, no error)");
+    check(cpu < 0.5, "and does not spin: " + std::to_string(cpu) + " s CPU in 1.5 s");
+    check(pcscdCtl("start"), "pcscd started again");
+    for (int i = 0; i < 150 && !w.done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    check(w.done && w.rv == CKR_OK, "C_WaitForSlotEvent reports the token coming back: " + rvName(w.rv));
+    if (w.th.joinable()) w.th.join();  // alarm() ends a hang here
+    expectRecovery(a, b, sigsBefore);
+}
+
+// pcscd is killed while the card computes a signature (simulator --sign-ms makes it last).
+void pcscdKilledDuringSign() {
+    LoggedIn a = loginOn(false), b = loginOn(true);
+    Bytes der;
+    check(readCert(f, b.h, der) == CKR_OK, "signature certificate read before the fault");
+    const long sigsBefore = simStatus()["signatures"];
+    std::atomic<CK_RV> rvSign{CKR_GENERAL_ERROR - 1};
+    std::atomic<bool> done{false};
+    std::thread signer([&] {
+        Bytes msg{'d'}, sig;
+        rvSign = signOnce(f, b.h, b.key, msg, sig);
+        done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the 80 2A is at the card
+    check(!done, "the signature is still being computed when pcscd is killed");
+    const auto t0 = std::chrono::steady_clock::now();
+    check(pcscdCtl("stop --kill"), "pcscd killed during the signature");
+    for (int i = 0; i < 100 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    check(done, "C_Sign returned (" + std::to_string(secondsSince(t0)) + " s after the kill)");
+    signer.join();
+    check(rvSign == CKR_DEVICE_REMOVED, "C_Sign in flight → CKR_DEVICE_REMOVED: " + rvName(rvSign));
+    CK_SESSION_INFO info;
+    const CK_RV rvInfo = f->C_GetSessionInfo(b.h, &info);
+    check(cleanGoneError(rvInfo), "its session afterwards: " + rvName(rvInfo));
+    check(pcscdCtl("start"), "pcscd started again");
+    // The card may have finished the interrupted signature: nothing more than that one.
+    const long sigs = simStatus()["signatures"];
+    check(sigs <= sigsBefore + 1, "at most the interrupted signature was computed");
+    expectRecovery(a, b, sigs);
+}
+
+// The reader disappears while pcscd keeps running (pcscd-ctl remove-reader: pcscd with no reader,
+// see scripts/pcscd-ctl for why it is restarted), then comes back.
+void readerGone() {
+    LoggedIn a = loginOn(false), b = loginOn(true);
+    const long sigsBefore = simStatus()["signatures"];
+    check(pcscdCtl("remove-reader"), "the reader is gone (pcscd runs with no reader)");
+    expectTokensGone(a, b, "reader gone");
+    CK_ULONG n = 0;
+    check(f->C_GetSlotList(CK_FALSE, nullptr, &n) == CKR_OK && n > 0, "the slots stay (NSS caches them)");
+    CK_SLOT_INFO si;
+    check(f->C_GetSlotInfo(b.t.slot, &si) == CKR_OK && !(si.flags & CKF_TOKEN_PRESENT),
+          "the slot reports no token");
+    const std::string desc(reinterpret_cast<const char*>(si.slotDescription), sizeof si.slotDescription);
+    const char* reader = std::getenv("MYNACARD_READER");
+    check(reader && desc.find(reader) == std::string::npos,
+          "the slot no longer names the reader: '" + desc.substr(0, desc.find_last_not_of(' ') + 1) + "'");
+    check(pcscdCtl("add-reader"), "the reader is back");
+    expectRecovery(a, b, sigsBefore);
+}
+
 // ---- concurrency ----------------------------------------------------------------------------
 
 // `threads` threads × `count` signatures in one process, one login, a session per thread.
@@ -353,6 +535,9 @@ int main(int argc, char** argv) {
     else if (s == "threads" && argc == 5) threads(std::atoi(argv[3]), std::atoi(argv[4]), true);
     else if (s == "sign-loop" && argc == 4) signLoop(std::atoi(argv[3]));
     else if (s == "login-sign") loginSign();
+    else if (s == "pcscd-restart") pcscdRestart();
+    else if (s == "pcscd-kill-sign") pcscdKilledDuringSign();
+    else if (s == "reader-gone") readerGone();
     else {
         std::fprintf(stderr, "unknown scenario %s\n", s.c_str());
         return 2;
