@@ -93,11 +93,12 @@ set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)            # mynacard_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION "utils")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
+# The long description only: CPack puts CPACK_PACKAGE_DESCRIPTION_SUMMARY before it as the
+# synopsis line and indents it for the control file (it would repeat a summary given here).
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "PC/SC middleware and PKCS#11 module for the Japanese My Number Card
- A PKCS#11 module exposing the two JPKI keys of the My Number Card to Firefox,
- Chromium, OpenSSL and every p11-kit consumer, the mynacard command-line tool,
- and mynacard-sim, a software card for testing without hardware.")
+    "A PKCS#11 module exposing the two JPKI keys of the My Number Card to Firefox,
+Chromium, OpenSSL and every p11-kit consumer, the mynacard command-line tool,
+and mynacard-sim, a software card for testing without hardware.")
 # Runtime dependencies are the Debian packages the binaries link to (dpkg-shlibdeps finds the
 # exact versions: libc6, libstdc++6, libgcc-s1, libpcsclite1, libssl3, libpng16-16,
 # libopenjp2-7, ...), plus pcscd (the daemon every PC/SC client needs) and p11-kit (which reads
