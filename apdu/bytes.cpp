@@ -2,7 +2,10 @@
 
 #include <openssl/crypto.h>
 
+#include <atomic>
 #include <stdexcept>
+
+#include "apdu/wipe_observer.h"
 
 namespace mynacard::apdu {
 
@@ -56,8 +59,24 @@ Bytes fromHex(std::string_view hex) {
     return out;
 }
 
+namespace {
+// Set only by tests (apdu/wipe_observer.h). Relaxed: the observer is installed before the code
+// under test runs, and a late observer missing a wipe on another thread is harmless.
+std::atomic<testing::WipeObserver> wipeObserver{nullptr};
+}  // namespace
+
+namespace testing {
+WipeObserver setWipeObserver(WipeObserver observer) {
+    return wipeObserver.exchange(observer, std::memory_order_relaxed);
+}
+}  // namespace testing
+
 void secureWipe(void* data, std::size_t size) {
-    if (data != nullptr && size > 0) OPENSSL_cleanse(data, size);
+    if (data == nullptr || size == 0) return;
+    const testing::WipeObserver observer = wipeObserver.load(std::memory_order_relaxed);
+    if (observer) observer(data, size, false);
+    OPENSSL_cleanse(data, size);
+    if (observer) observer(data, size, true);
 }
 
 SecureBytes::SecureBytes(std::size_t size) : data_(size, 0) {}

@@ -1,13 +1,14 @@
 #include "tools/secret_input.h"
 
+#include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <string_view>
 
@@ -70,14 +71,26 @@ apdu::SecureBytes readSecret(const SecretSource& source, const std::string& prom
         return firstLine(apdu::SecureBytes(reinterpret_cast<const std::uint8_t*>(v), std::strlen(v)));
     }
     if (!source.file.empty()) {
-        std::ifstream in(source.file, std::ios::binary);
-        if (!in)
+        // read(2) straight into a wiped buffer: std::ifstream would stage the file in its own
+        // 8 KiB buffer and free it unwiped (found by tests/unit/secrets).
+        const int fd = ::open(source.file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
             throw CliError(kUsage, (language() == Lang::Ja ? "ファイルを読めません: " : "cannot read file: ") +
                                        source.file);
         apdu::SecureBytes buffer(256);
         std::size_t n = 0;
-        char c = 0;
-        while (n < buffer.size() && in.get(c)) buffer[n++] = static_cast<std::uint8_t>(c);
+        bool failed = false;
+        while (n < buffer.size()) {
+            const ssize_t r = ::read(fd, buffer.data() + n, buffer.size() - n);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) failed = true;
+            if (r <= 0) break;
+            n += static_cast<std::size_t>(r);
+        }
+        ::close(fd);
+        if (failed)
+            throw CliError(kUsage, (language() == Lang::Ja ? "ファイルを読めません: " : "cannot read file: ") +
+                                       source.file);
         return firstLine(apdu::SecureBytes(buffer.data(), n));
     }
     return promptTerminal(prompt, true, what);
