@@ -13,6 +13,7 @@
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 source "$(dirname "$(readlink -f "$0")")/browser_lib.sh"
 e2e_need openssl p11tool modutil certutil ss timeout Xvfb xdotool chromium findmnt "$B_PY"
+e2e_sanitizer_browser /usr/lib/chromium/chromium   # the binary /usr/bin/chromium (a script) runs
 
 b_start_server
 b_start_xvfb

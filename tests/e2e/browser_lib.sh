@@ -444,11 +444,11 @@ b_stop_browser() {
 # EXIT trap of the browser tests: stop what we started (the browser holds files under the
 # mounts), unmount (the PID and mount namespaces die with us anyway), then lib.sh's cleanup.
 b_cleanup() {
-  local p m
+  local st=$? p m
   for p in "${E2E_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${E2E_PIDS[@]}"; do timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
   for m in "${B_MOUNTS[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
-  e2e_cleanup
+  e2e_cleanup "$st"
 }
 trap b_cleanup EXIT
 

@@ -14,6 +14,7 @@
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 source "$(dirname "$(readlink -f "$0")")/browser_lib.sh"
 e2e_need openssl p11tool certutil ss timeout Xvfb xdotool firefox-esr findmnt "$B_PY"
+e2e_sanitizer_browser "$(readlink -f /usr/bin/firefox-esr)"   # not via PATH: the sanitizer wrapper is first there
 
 # shellcheck disable=SC2034  # read by b_start_server (browser_lib.sh)
 B_SERVER_TLS=-tls1_3

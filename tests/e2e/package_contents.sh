@@ -34,22 +34,30 @@ ok "cmake --install: module, p11-kit file, binaries in place"
 # not do: p11-kit ignores user configuration when running as root.)
 cfgdir="$(pkg-config p11-kit-1 --variable=p11_module_configs)"
 moddir="$(pkg-config p11-kit-1 --variable=p11_module_path)"
-mkdir -p "$work/ov/configs" "$work/ov/modules"
-cp -a "$cfgdir"/. "$work/ov/configs/" 2>/dev/null || true
-cp -a "$moddir"/. "$work/ov/modules/" 2>/dev/null || true
-cp "$r$cfgdir/mynacard.module" "$work/ov/configs/"
-cp "$r$moddir/libmynacard-pkcs11.so" "$work/ov/modules/"
-# list-modules initialises every module, and a module's C_Initialize/C_GetSlotList talks to
-# pcscd: run it inside scripts/pcsc-ns (a private pcscd with only an empty virtual reader, in
-# a private mount namespace) so no real reader or card is ever reached.
-pcsc_ns="$(dirname "$(readlink -f "$0")")/../../scripts/pcsc-ns"
-"$pcsc_ns" -- bash -c 'mount --bind "$1" "$2" && mount --bind "$3" "$4" && exec p11-kit list-modules' _ \
-  "$work/ov/configs" "$cfgdir" "$work/ov/modules" "$moddir" >"$work/p11kit.out" 2>"$work/p11kit.err" || true
-grep -qE '^mynacard: libmynacard-pkcs11.so$' "$work/p11kit.out" \
-  || { cat "$work/p11kit.err" "$work/p11kit.out" >&2; fail "p11-kit list-modules does not show mynacard"; }
-grep -A2 -E '^mynacard:' "$work/p11kit.out" | grep -q 'library-description' \
-  || { cat "$work/p11kit.err" >&2; fail "p11-kit list-modules shows mynacard but could not load it"; }
-ok "p11-kit list-modules loads the installed module file ($(grep -A3 '^mynacard:' "$work/p11kit.out" | sed -n 's/.*library-description: //p'))"
+# In a sanitizer build this check cannot run: the module needs libasan preloaded into p11-kit,
+# and the p11-kit program hangs with libasan preloaded whatever it does (even `p11-kit --help`:
+# glibc's setlocale lock, see tests/e2e/sanitizer.sh). The normal build runs it; the layout
+# checks above and the package checks below run in both.
+if [[ "${MYNACARD_SANITIZE:-}" == 1 ]]; then
+  echo "note [package_contents]: sanitizer build: p11-kit list-modules not run (p11-kit hangs with libasan preloaded)"
+else
+  mkdir -p "$work/ov/configs" "$work/ov/modules"
+  cp -a "$cfgdir"/. "$work/ov/configs/" 2>/dev/null || true
+  cp -a "$moddir"/. "$work/ov/modules/" 2>/dev/null || true
+  cp "$r$cfgdir/mynacard.module" "$work/ov/configs/"
+  cp "$r$moddir/libmynacard-pkcs11.so" "$work/ov/modules/"
+  # list-modules initialises every module, and a module's C_Initialize/C_GetSlotList talks to
+  # pcscd: run it inside scripts/pcsc-ns (a private pcscd with only an empty virtual reader, in
+  # a private mount namespace) so no real reader or card is ever reached.
+  pcsc_ns="$(dirname "$(readlink -f "$0")")/../../scripts/pcsc-ns"
+  "$pcsc_ns" -- bash -c 'mount --bind "$1" "$2" && mount --bind "$3" "$4" && exec p11-kit list-modules' _ \
+    "$work/ov/configs" "$cfgdir" "$work/ov/modules" "$moddir" >"$work/p11kit.out" 2>"$work/p11kit.err" || true
+  grep -qE '^mynacard: libmynacard-pkcs11.so$' "$work/p11kit.out" \
+    || { cat "$work/p11kit.err" "$work/p11kit.out" >&2; fail "p11-kit list-modules does not show mynacard"; }
+  grep -A2 -E '^mynacard:' "$work/p11kit.out" | grep -q 'library-description' \
+    || { cat "$work/p11kit.err" >&2; fail "p11-kit list-modules shows mynacard but could not load it"; }
+  ok "p11-kit list-modules loads the installed module file ($(grep -A3 '^mynacard:' "$work/p11kit.out" | sed -n 's/.*library-description: //p'))"
+fi
 
 # ---- the .deb ---------------------------------------------------------------------------
 (cd "$build" && cpack -G DEB -B "$work/deb" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log" >&2; fail "cpack failed"; }
