@@ -48,7 +48,13 @@ E2E_SAN_TOOLS=(openssl p11tool pkcs11-tool certutil modutil tstclnt chromium fir
 # everything), are stopped with SIGTERM, and spawn many helper processes: LSan would report
 # megabytes of browser-internal allocations nobody frees, not leaks of the module. ASan and
 # UBSan stay fully on for them.
-E2E_SAN_NO_LEAKS=" chromium firefox-esr "
+# pkcs11-tool (OpenSC 0.23): LeakSanitizer off too. It frees neither the OpenSSL keys it builds
+# from public-key objects (-O) nor the lists of its --test run before exiting: LSan reports
+# ~1 KB per run, every stack in pkcs11-tool and libcrypto, none in our module. Its stripped
+# frames have no names to suppress by, and `leak:pkcs11-tool` would also hide a leak of ours
+# made under a call it makes into the module. Our module's leaks stay checked by p11tool,
+# certutil/modutil and openssl in the same tests and by the in-process suites.
+E2E_SAN_NO_LEAKS=" chromium firefox-esr pkcs11-tool "
 
 # e2e_sanitizer_instrumented FILE: true when FILE (a PKCS#11 module) is linked with libasan.
 e2e_sanitizer_instrumented() {

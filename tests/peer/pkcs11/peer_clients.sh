@@ -20,6 +20,10 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
+# Sanitizer build (MYNACARD_SANITIZE=1): pkcs11-tool, p11tool, certutil, modutil and openssl run
+# with the ASan runtime preloaded, and any sanitizer report fails the test (tests/e2e/sanitizer.sh).
+source "$root/tests/e2e/sanitizer.sh"
+e2e_sanitizer_setup "$work/san" "$module"
 fail=0
 check() {  # check DESCRIPTION COMMAND... — runs COMMAND, reports, remembers failures
   local what="$1"; shift
@@ -79,4 +83,5 @@ certutil -L -h all -d sql:nssdb </dev/null >C.txt 2>&1 || true
 check "certutil -L shows the auth certificate" has C.txt "JPKI User Authentication:JPKI User Authentication Certificate"
 check "certutil -L shows the signature CA" has C.txt "JPKI Digital Signature:JPKI Digital Signature CA"
 
+e2e_sanitizer_check || fail=1
 exit $fail
