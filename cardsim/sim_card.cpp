@@ -293,16 +293,9 @@ apdu::Bytes SimCard::readBinary(const ParsedApdu& a) {
     std::size_t offset = 0;
     if (a.p1 & 0x80) {  // SFI form: P1 = 100x xxxx, 8-bit offset in P2 (spec §3)
         if (a.p1 & 0x60) return status(sw::kIncorrectP1P2);
-        const std::uint8_t sfi = a.p1 & 0x1F;
-        if (sfi == 0) {
-            ef = currentEf_;
-            if (!ef) return status(sw::kCommandNotAllowed);
-        } else {
-            if (!current_) return status(sw::kFileNotFound);
-            ef = current_->find(sfi);
-            if (!ef) return status(sw::kFileNotFound);
-            currentEf_ = ef;  // ISO 7816-4 §7.2.2: the EF named by SFI becomes current
-        }
+        std::uint16_t error = 0;
+        ef = efBySfi(a.p1 & 0x1F, error);
+        if (!ef) return status(error);
         offset = a.p2;
     } else {
         ef = currentEf_;
@@ -321,6 +314,20 @@ apdu::Bytes SimCard::readBinary(const ParsedApdu& a) {
     return withOk(std::move(out));
 }
 
+ElementaryFile* SimCard::efBySfi(std::uint8_t sfi, std::uint16_t& error) {
+    if (sfi == 0) {
+        if (!currentEf_) error = sw::kCommandNotAllowed;
+        return currentEf_;
+    }
+    ElementaryFile* ef = current_ ? current_->find(sfi) : nullptr;
+    if (!ef) {
+        error = sw::kFileNotFound;
+        return nullptr;
+    }
+    currentEf_ = ef;
+    return ef;
+}
+
 apdu::Bytes SimCard::readRecord(const ParsedApdu& a) {
     if (!a.data.empty() || !a.hasLe) return status(sw::kWrongLength);
     const std::uint8_t mode = a.p2 & 0x07;
@@ -328,16 +335,9 @@ apdu::Bytes SimCard::readRecord(const ParsedApdu& a) {
     if (mode != 0x04) return status(sw::kIncorrectP1P2);
     const std::uint8_t sfi = a.p2 >> 3;
     if (sfi == 0x1F) return status(sw::kIncorrectP1P2);
-    ElementaryFile* ef = nullptr;
-    if (sfi == 0) {
-        ef = currentEf_;
-        if (!ef) return status(sw::kCommandNotAllowed);
-    } else {
-        if (!current_) return status(sw::kFileNotFound);
-        ef = current_->find(sfi);
-        if (!ef) return status(sw::kFileNotFound);
-        currentEf_ = ef;
-    }
+    std::uint16_t error = 0;
+    ElementaryFile* ef = efBySfi(sfi, error);
+    if (!ef) return status(error);
     if (ef->kind != ElementaryFile::Kind::Record) return status(sw::kIncompatibleFile);
     if (!isOpen(*ef)) return status(sw::kSecurityNotSatisfied);
     if (a.p1 == 0 || a.p1 > ef->records.size()) return status(sw::kRecordNotFound);

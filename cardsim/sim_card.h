@@ -95,6 +95,10 @@ class SimCard {
     apdu::Bytes selectEf(const ParsedApdu& a);
     apdu::Bytes readBinary(const ParsedApdu& a);
     apdu::Bytes readRecord(const ParsedApdu& a);
+    // The EF a READ names by short file identifier (spec §3): 0 = the current EF, otherwise that
+    // EF of the current DF, which then becomes current (ISO 7816-4 §7.2.2). nullptr with `sw`
+    // set to the status to answer when there is none.
+    ElementaryFile* efBySfi(std::uint8_t sfi, std::uint16_t& sw);
     apdu::Bytes verify(const ParsedApdu& a);
     apdu::Bytes changeSecret(const ParsedApdu& a, PinChange how);
     apdu::Bytes computeSignature(const ParsedApdu& a);
