@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "apdu/errors.h"
@@ -42,9 +43,13 @@ struct World {
 };
 World gWorld;
 
-class OwningSimTransport : public apdu::Transport {
+// The card behind the module (the simulator or the fuzzed card), pulled out while
+// gWorld.present is false.
+template <typename Inner>
+class RemovableTransport : public apdu::Transport {
   public:
-    explicit OwningSimTransport(sim::SimCard& card) : t_(card) {}
+    template <typename... Args>
+    explicit RemovableTransport(Args&&... args) : t_(std::forward<Args>(args)...) {}
     apdu::Bytes transmit(const apdu::Bytes& c) override {
         if (!gWorld.present) throw TransportError(TransportError::Kind::CardRemoved, "removed");
         return t_.transmit(c);
@@ -55,23 +60,7 @@ class OwningSimTransport : public apdu::Transport {
     void endTransaction() override {}
 
   private:
-    sim::SimTransport t_;
-};
-
-class FuzzTransport : public apdu::Transport {
-  public:
-    FuzzTransport() : t_(*gWorld.input, false) {}
-    apdu::Bytes transmit(const apdu::Bytes& c) override {
-        if (!gWorld.present) throw TransportError(TransportError::Kind::CardRemoved, "removed");
-        return t_.transmit(c);
-    }
-    apdu::Bytes atr() const override { return t_.atr(); }
-    std::string readerName() const override { return kReader; }
-    void beginTransaction() override {}
-    void endTransaction() override {}
-
-  private:
-    FuzzedCardTransport t_;
+    Inner t_;
 };
 
 class FuzzProvider : public p11::ReaderProvider {
@@ -82,8 +71,8 @@ class FuzzProvider : public p11::ReaderProvider {
     std::unique_ptr<apdu::Transport> connect(const std::string& reader) override {
         if (reader != kReader || !gWorld.present)
             throw TransportError(TransportError::Kind::NoCard, "no card");
-        if (gWorld.simulated) return std::make_unique<OwningSimTransport>(*gWorld.card);
-        return std::make_unique<FuzzTransport>();
+        if (gWorld.simulated) return std::make_unique<RemovableTransport<sim::SimTransport>>(*gWorld.card);
+        return std::make_unique<RemovableTransport<FuzzedCardTransport>>(*gWorld.input, false);
     }
     bool waitForChange(int) override { return false; }
     void cancel() override {}
