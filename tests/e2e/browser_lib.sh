@@ -73,12 +73,7 @@ b_start_xvfb() {
 # $B_URL for the caller).
 b_start_server() {
   local auth_tok auth_key
-  auth_tok="$(e2e_token_uri 'Authentication')"
-  auth_key="$(e2e_key_uri "$auth_tok" "$AUTH_PIN")"
-  e2e_export_cert "$auth_key" "$AUTH_PIN" "$WORK/auth.pem"
-  e2e_anchor 'user authentication' "$WORK/auth-root.pem"
-  card_cn="$(openssl x509 -in "$WORK/auth.pem" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')"
-  [[ -n "$card_cn" ]] || e2e_fail "the card's certificate has no CN"
+  e2e_card_auth_identity
 
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/ca.key" -out "$WORK/ca.pem" -days 2 \
     -subj "/CN=mynacard e2e test server CA" 2>/dev/null || e2e_fail "cannot make the test CA"

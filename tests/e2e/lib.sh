@@ -99,6 +99,19 @@ e2e_anchor() {
   e2e_fail "no trust anchor matching '$1'"
 }
 
+# The card's authentication side, as the TLS tests need it: $auth_tok and $auth_key (PKCS#11
+# URIs), its certificate in $WORK/auth.pem, the simulator's auth CA in $WORK/auth-root.pem, and
+# $card_cn, the certificate's CN (unique per card: the serial + "A"; servers print the subject
+# with varying "CN = ..." spacing, so tests compare on the value).
+e2e_card_auth_identity() {
+  auth_tok="$(e2e_token_uri 'Authentication')"
+  auth_key="$(e2e_key_uri "$auth_tok" "$AUTH_PIN")"
+  e2e_export_cert "$auth_key" "$AUTH_PIN" "$WORK/auth.pem"
+  e2e_anchor 'user authentication' "$WORK/auth-root.pem"
+  card_cn="$(openssl x509 -in "$WORK/auth.pem" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')"
+  [[ -n "$card_cn" ]] || e2e_fail "the card's certificate has no CN"
+}
+
 # Writes an OpenSSL config that loads the libp11 engine with MODULE to $WORK/openssl.cnf and
 # exports OPENSSL_CONF. The default provider still serves everything that is not the card key.
 e2e_openssl_engine_conf() {

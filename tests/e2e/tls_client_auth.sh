@@ -14,14 +14,7 @@ e2e_openssl_engine_conf
 here="$(dirname "$(readlink -f "$0")")"
 nssdb_tool="${MYNACARD_NSSDB:-$here/../../packaging/nss/mynacard-nssdb}"
 
-auth_tok="$(e2e_token_uri 'Authentication')"
-auth_key="$(e2e_key_uri "$auth_tok" "$AUTH_PIN")"
-e2e_export_cert "$auth_key" "$AUTH_PIN" "$WORK/auth.pem"
-e2e_anchor 'user authentication' "$WORK/auth-root.pem"
-# The card's subject as s_server prints it (one line, RFC 2253-ish "CN = ..." spacing varies:
-# compare on the CN value, which is unique per card: the serial + "A").
-card_cn="$(openssl x509 -in "$WORK/auth.pem" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')"
-[[ -n "$card_cn" ]] || e2e_fail "the card's certificate has no CN"
+e2e_card_auth_identity   # $auth_tok, $auth_key, $WORK/auth.pem, $WORK/auth-root.pem, $card_cn
 
 # A throwaway server identity for 127.0.0.1.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/srv.key" -out "$WORK/srv.pem" -days 1 \
