@@ -4,10 +4,12 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace mynacard::p11 {
 
@@ -35,6 +37,20 @@ inline void padText(CK_UTF8CHAR* dst, std::size_t size, const std::string& src) 
         unsigned char c = static_cast<unsigned char>(src[i]);
         dst[i] = (c >= 0x20 && c < 0x7F) ? c : '?';
     }
+}
+
+// PKCS#11's rule for a list returned in a caller's array (v2.40 §5.2): a null `list` asks for
+// the length, a short array gets CKR_BUFFER_TOO_SMALL and the length needed.
+template <typename T>
+CK_RV returnList(const std::vector<T>& items, T* list, CK_ULONG_PTR count) {
+    const CK_ULONG needed = items.size();
+    if (list && *count < needed) {
+        *count = needed;
+        return CKR_BUFFER_TOO_SMALL;
+    }
+    if (list) std::copy(items.begin(), items.end(), list);
+    *count = needed;
+    return CKR_OK;
 }
 
 }  // namespace mynacard::p11

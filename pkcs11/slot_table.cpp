@@ -188,17 +188,7 @@ CK_RV getSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR list, CK_ULONG_PTR count
     std::vector<CK_SLOT_ID> ids;
     for (CK_SLOT_ID slot = 0; slot < 2 * kSlotPairs; ++slot)
         if (!tokenPresent || tokenCard(*s, slot)) ids.push_back(slot);
-    if (!list) {
-        *count = ids.size();
-        return CKR_OK;
-    }
-    if (*count < ids.size()) {
-        *count = ids.size();
-        return CKR_BUFFER_TOO_SMALL;
-    }
-    std::copy(ids.begin(), ids.end(), list);
-    *count = ids.size();
-    return CKR_OK;
+    return returnList(ids, list, count);
 }
 
 CK_RV getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {

@@ -202,18 +202,7 @@ CK_RV getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR
     std::lock_guard<std::mutex> lock(s->mutex);
     if (slot >= 2 * kSlotPairs) return CKR_SLOT_ID_INVALID;
     if (!tokenCard(*s, slot)) return CKR_TOKEN_NOT_PRESENT;
-    const auto& mechs = supportedMechanisms();
-    if (!list) {
-        *count = mechs.size();
-        return CKR_OK;
-    }
-    if (*count < mechs.size()) {
-        *count = mechs.size();
-        return CKR_BUFFER_TOO_SMALL;
-    }
-    std::copy(mechs.begin(), mechs.end(), list);
-    *count = mechs.size();
-    return CKR_OK;
+    return returnList(supportedMechanisms(), list, count);
 }
 
 CK_RV getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info) {
