@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +23,15 @@ bool allDigits(const apdu::SecureBytes& b, std::size_t n) {
     for (auto c : b)
         if (c < '0' || c > '9') return false;
     return true;
+}
+
+// The value of an environment variable is readable in /proc/PID/environ for the life of the
+// process (the kernel reads the original block, which setenv/unsetenv never touch). Once the
+// secret is in a wiped buffer, overwrite the value where it lies and drop the variable, so that
+// neither that file nor a child process sees it. The CLI reads each variable once per process.
+void forgetVariable(const std::string& name, const char* value) {
+    apdu::secureWipe(const_cast<char*>(value), std::strlen(value));
+    ::unsetenv(name.c_str());
 }
 
 }  // namespace
@@ -49,13 +57,14 @@ apdu::SecureBytes promptTerminal(const std::string& prompt, bool hidden, const s
     // A fixed buffer that is wiped, so no std::string copy of the secret exists.
     apdu::SecureBytes buffer(256);
     std::size_t n = 0;
+    unsigned char c = 0;
     for (;;) {
-        unsigned char c = 0;
         const ssize_t r = ::read(STDIN_FILENO, &c, 1);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0 || c == '\n' || c == '\r') break;
         if (n < buffer.size()) buffer[n++] = c;
     }
+    apdu::secureWipe(&c, 1);  // the last character typed (a PIN digit) stays in no variable
     if (hidden && haveTermios) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
     return apdu::SecureBytes(buffer.data(), n);
 }
@@ -68,7 +77,9 @@ apdu::SecureBytes readSecret(const SecretSource& source, const std::string& prom
             throw CliError(kUsage, (language() == Lang::Ja ? "環境変数が設定されていません: "
                                                            : "environment variable not set: ") +
                                        source.env);
-        return firstLine(apdu::SecureBytes(reinterpret_cast<const std::uint8_t*>(v), std::strlen(v)));
+        apdu::SecureBytes value(reinterpret_cast<const std::uint8_t*>(v), std::strlen(v));
+        forgetVariable(source.env, v);
+        return firstLine(value);
     }
     if (!source.file.empty()) {
         // read(2) straight into a wiped buffer: std::ifstream would stage the file in its own

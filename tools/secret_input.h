@@ -18,7 +18,9 @@ struct SecretSource {
 // The first line of `text` (without CR/LF).
 apdu::SecureBytes firstLine(const apdu::SecureBytes& text);
 
-// From the source, else from the terminal with `prompt` (echo off). Throws CliError(kUsage)
+// From the source, else from the terminal with `prompt` (echo off). A variable's value is wiped
+// where it lies and the variable unset once read (not readable in /proc/PID/environ afterwards,
+// not passed to child processes). Throws CliError(kUsage)
 // when the variable is unset, the file unreadable, or there is no terminal. `what` names the
 // secret in errors.
 apdu::SecureBytes readSecret(const SecretSource& source, const std::string& prompt,

@@ -26,6 +26,13 @@ grep -qx 'module: libmynacard-pkcs11.so' "$r/usr/share/p11-kit/modules/mynacard.
   || fail "p11-kit resolves relative module paths elsewhere than /usr/lib/$multiarch/pkcs11"
 for b in mynacard-sim mynacard-nssdb; do [[ -x "$r/usr/bin/$b" ]] || fail "install: /usr/bin/$b missing"; done
 ok "cmake --install: module, p11-kit file, binaries in place"
+# Bound at load time (-z now, issue 12): no lazy-binding trampoline spills vector registers that
+# may hold a PIN onto the stack while our code runs.
+for f in "$r/usr/lib/$multiarch/pkcs11/libmynacard-pkcs11.so" "$r/usr/bin/mynacard" "$r/usr/bin/mynacard-sim"; do
+  [[ -f "$f" ]] || fail "install: $f missing"
+  readelf -d "$f" | grep -q 'FLAGS.*BIND_NOW' || fail "install: $f is not linked with -z now"
+done
+ok "module and binaries are linked with -z now (BIND_NOW)"
 
 # p11-kit sees the module as installed: in a private mount namespace, the system's module folder
 # and module-config folder are overlaid (bind mounts of temp copies) with the installed files, so

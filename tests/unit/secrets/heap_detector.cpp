@@ -5,6 +5,8 @@
 #include "tests/unit/secrets/heap_detector.h"
 
 #include <execinfo.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <new>
 
 namespace mynacard::secrets_test {
@@ -150,66 +153,82 @@ std::vector<Hit> hits() {
 
 #if defined(__SANITIZE_ADDRESS__)
 bool stackScanSupported() { return false; }
-std::vector<StackHit> deadStackHits() { return {}; }
-void clearDeadStack() {}
+ScannedStack::ScannedStack() = default;
+ScannedStack::~ScannedStack() = default;
+void ScannedStack::runRaw(void (*fn)(void*), void* arg) { fn(arg); }
 #else
 namespace {
-constexpr std::size_t kStackReserve = 2 << 20;  // scanned depth: far beyond any call chain here
-std::uintptr_t g_stackLow = 0, g_stackHigh = 0;
+// Far beyond any call chain of the scenarios (the deepest, a PKCS#11 login with OpenSSL's
+// signature check, uses a few tens of KiB; deepestUse() tells).
+constexpr std::size_t kStackSize = 1 << 20;
+constexpr std::size_t kGuard = 1 << 16;
 
-// Grows the main thread's stack mapping to kStackReserve (page by page, top down, like a stack
-// probe) and notes its bounds, once, before main(): afterwards every address from g_stackLow up
-// to a live frame is mapped and may be read.
-__attribute__((noinline)) void probeStack() {
-    volatile unsigned char area[kStackReserve];
-    for (std::size_t i = kStackReserve; i >= 4096; i -= 4096) area[i - 1] = 0;
-    area[0] = area[1];
-}
+// The run in progress: swapcontext's entry point takes no pointer argument portably.
+struct Trampoline {
+    void (*fn)(void*) = nullptr;
+    void* arg = nullptr;
+    std::exception_ptr error;
+};
+thread_local Trampoline* t_trampoline = nullptr;
 
-__attribute__((constructor)) void findStack() {
-    probeStack();
-    if (FILE* maps = std::fopen("/proc/self/maps", "r")) {
-        char line[512];
-        while (std::fgets(line, sizeof line, maps))
-            if (std::strstr(line, "[stack]")) {
-                unsigned long a = 0, b = 0;
-                if (std::sscanf(line, "%lx-%lx", &a, &b) == 2) g_stackLow = a, g_stackHigh = b;
-            }
-        std::fclose(maps);
+void enter() {
+    Trampoline& t = *t_trampoline;
+    try {
+        t.fn(t.arg);
+    } catch (...) {
+        // Exceptions must not unwind past the context's first frame: carried back by hand.
+        t.error = std::current_exception();
     }
-}
+}  // returning resumes uc_link, the caller of runRaw
 }  // namespace
 
-bool stackScanSupported() { return g_stackLow != 0; }
+bool stackScanSupported() { return true; }
 
-// noinline and no calls before the scan: the frame address taken here lies just below the
-// caller's live frames, so everything scanned is stack that finished calls left behind.
-__attribute__((noinline)) std::vector<StackHit> deadStackHits() {
-    const auto frame = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-    std::vector<StackHit> out;
-    if (g_stackLow == 0 || frame <= g_stackLow + 4096 || frame > g_stackHigh) return out;
-    const auto* low = reinterpret_cast<const volatile unsigned char*>(g_stackLow);
-    const std::size_t size = frame - g_stackLow - 256;  // spare this function's own locals
+ScannedStack::ScannedStack() {
+    void* p = mmap(nullptr, kStackSize + kGuard, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) std::abort();  // test machinery: nothing sensible to report instead
+    mprotect(p, kGuard, PROT_NONE);    // an overflow faults instead of writing elsewhere
+    base_ = static_cast<unsigned char*>(p) + kGuard;
+    size_ = kStackSize;
+}
+
+ScannedStack::~ScannedStack() { munmap(base_ - kGuard, size_ + kGuard); }
+
+void ScannedStack::runRaw(void (*fn)(void*), void* arg) {
+    std::memset(base_, 0, size_);
+    Trampoline t{fn, arg, nullptr};
+    ucontext_t caller{}, callee{};
+    if (getcontext(&callee) != 0) std::abort();
+    callee.uc_stack.ss_sp = base_;
+    callee.uc_stack.ss_size = size_;
+    callee.uc_link = &caller;
+    makecontext(&callee, enter, 0);
+    Trampoline* outer = t_trampoline;
+    t_trampoline = &t;
+    if (swapcontext(&caller, &callee) != 0) std::abort();
+    t_trampoline = outer;
+
+    // Everything on the stack is dead now; scan all of it.
+    std::size_t low = 0;
+    while (low < size_ && base_[low] == 0) ++low;
+    deepest_ = std::max(deepest_, size_ - low);
     const int n = g_secretCount.load();
     for (int s = 0; s < n; ++s) {
         const Secret& secret = g_secrets[s];
-        for (std::size_t i = 0; i + secret.length <= size; ++i) {
-            std::size_t k = 0;
-            while (k < secret.length && low[i + k] == static_cast<unsigned char>(secret.bytes[k]))
-                ++k;
-            if (k == secret.length) out.push_back(StackHit{frame - (g_stackLow + i), s});
+        const unsigned char* from = base_ + low;
+        const unsigned char* end = base_ + size_;
+        while (from < end) {
+            const void* at = memmem(from, static_cast<std::size_t>(end - from), secret.bytes,
+                                    secret.length);
+            if (at == nullptr) break;
+            const auto* hit = static_cast<const unsigned char*>(at);
+            hits_.push_back(StackHit{static_cast<std::size_t>(end - hit), s, runs_});
+            from = hit + 1;
         }
     }
-    return out;
-}
-
-__attribute__((noinline)) void clearDeadStack() {
-    volatile unsigned char marker = 0;
-    const auto here = reinterpret_cast<std::uintptr_t>(&marker);  // at or above the stack pointer
-    if (g_stackLow == 0 || here <= g_stackLow + 4096 || here > g_stackHigh) return;
-    auto* low = reinterpret_cast<volatile unsigned char*>(g_stackLow);
-    const std::size_t size = here - g_stackLow - 1024;  // stay clear of this frame's red zone
-    for (std::size_t i = 0; i < size; ++i) low[i] = 0;
+    ++runs_;
+    if (t.error) std::rethrow_exception(t.error);
 }
 #endif
 

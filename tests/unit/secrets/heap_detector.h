@@ -5,12 +5,14 @@
 //
 // Scope: host-side code (apdu/, pkcs11/, tools/). Memory allocated or freed inside a CardScope
 // (the simulated card answering an APDU) belongs to the card and is not scanned — the card must
-// know its PINs. Not seen: memory that never goes through operator new (malloc'ed C buffers,
-// OpenSSL, glibc stdio), stack copies, std::string's in-object (SSO) buffer, kernel buffers.
+// know its PINs. Not seen by the heap scan: memory that never goes through operator new
+// (malloc'ed C buffers, OpenSSL, glibc stdio), kernel buffers, and stack copies (std::string's
+// in-object buffer included), which ScannedStack below covers.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace mynacard::secrets_test {
@@ -36,20 +38,53 @@ std::vector<Hit> hits();
 // Blocks scanned since arm(): proves the detector saw the traffic at all.
 std::size_t scannedBlocks();
 
-// Stack residue: scans the calling thread's dead stack — the main thread's [stack] mapping from
-// its lowest mapped address up to the caller's frame — for the secrets, and returns the offsets
-// (below the caller's frame) of the matches. Covers what the heap scan cannot: copies in stack
-// variables, including short std::strings kept in their in-object buffer. Only meaningful on the
-// main thread and when the card runs on another thread (it compares PINs on its own stack).
-// Returns {} under AddressSanitizer, whose stack redzones make such a read unreliable.
+// Stack residue (issue 12). The code under test runs on a dedicated stack that the test owns: a
+// private mapping, zero-filled before every run, entered with swapcontext on the calling thread
+// (so Catch2's assertions and thread-locals work as usual). After the run, everything on that
+// stack is dead, and the whole mapping is scanned: what is found there was written by the run
+// itself, whatever the machine, the build or the environment left on the main stack before. It
+// covers what the heap scan cannot: stack variables, short std::strings in their in-object
+// buffer, and registers that something saved on the stack (ld.so's lazy-binding trampoline saves
+// every vector register, see docs/reliability.md). Not available under AddressSanitizer (its
+// fake stacks and redzones need fiber annotations): run() then calls the function directly and
+// scanned() is false, which the tests report.
 struct StackHit {
-    std::size_t depth = 0;  // bytes below the caller's frame
+    std::size_t depth = 0;  // bytes below the top of the scanned stack
     int secret = -1;
+    int run = -1;           // which run() left it (0-based)
 };
-std::vector<StackHit> deadStackHits();
 bool stackScanSupported();
-// Zeroes the dead stack below the caller, so that a scenario's scan sees only its own residue.
-void clearDeadStack();
+
+class ScannedStack {
+  public:
+    ScannedStack();
+    ~ScannedStack();
+    ScannedStack(const ScannedStack&) = delete;
+    ScannedStack& operator=(const ScannedStack&) = delete;
+
+    // Zero-fills the stack, runs f on it and scans it; rethrows what f threw (after the scan).
+    template <typename F>
+    void run(F&& f) {
+        runRaw([](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); },
+               const_cast<void*>(static_cast<const void*>(&f)));
+    }
+    // Every match found so far, in run order.
+    const std::vector<StackHit>& hits() const { return hits_; }
+    void clearHits() { hits_.clear(); }
+    // Whether runs were scanned (false under AddressSanitizer).
+    bool scanned() const { return base_ != nullptr; }
+    // The deepest any run reached below the top (bytes not zero after it): shows the stack
+    // was used at all, and that it was big enough.
+    std::size_t deepestUse() const { return deepest_; }
+
+  private:
+    void runRaw(void (*fn)(void*), void* arg);
+    unsigned char* base_ = nullptr;  // lowest usable byte (a guard page lies below it)
+    std::size_t size_ = 0;
+    std::size_t deepest_ = 0;
+    int runs_ = 0;
+    std::vector<StackHit> hits_;
+};
 
 // Marks the current thread as "inside the card" for its lifetime (nestable).
 class CardScope {

@@ -4,9 +4,11 @@
 //
 // What is in scope: everything our code allocates with operator new — SecureBytes, the VERIFY /
 // CHANGE command and its encoded copy, trace strings, exception messages, PKCS#11 login copies,
-// CLI input buffers, stream buffers — and, by a second scan, the dead part of the main thread's
-// stack right after each step (stack copies, short std::strings; best effort: a copy that a
-// later call of the same step overwrites is not seen). The simulated card is out of
+// CLI input buffers, stream buffers — and, by a second scan, the stack: every step of a scenario
+// runs on a private, zero-filled stack that is scanned whole after the step (ScannedStack), so
+// stack copies, short std::strings and saved registers are found the same way on every machine
+// and build (issue 12); each scenario ends with a planted copy the scan must find. A copy that a
+// later call of the same step overwrites is not seen. The simulated card is out of
 // scope (it must store PINs): CardSideTransport runs it on its own thread inside a CardScope,
 // whose allocations and frees are not scanned.
 #include <catch2/catch.hpp>
@@ -22,8 +24,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <iterator>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -115,9 +119,15 @@ struct CardRig {
     }
 };
 
+// The positive control of every stack scan: an unwiped copy planted on the scanned stack at the
+// end of each scenario must be found (registered after kAllSecrets; used nowhere else).
+constexpr const char* kPlant = "PLANT5X3Q";
+constexpr int kPlantIndex = static_cast<int>(std::size(kAllSecrets));
+
 void registerSecrets() {
     clearSecrets();
     for (const char* s : kAllSecrets) addSecret(s);
+    addSecret(kPlant);
 }
 
 std::string describe(const std::vector<Hit>& hits) {
@@ -146,65 +156,9 @@ class Armed {
 std::string describe(const std::vector<StackHit>& hits) {
     std::ostringstream out;
     for (const StackHit& h : hits)
-        out << "secret #" << h.secret << " in dead stack, " << h.depth << " bytes below\n";
+        out << "secret #" << h.secret << " on the scanned stack, " << h.depth
+            << " bytes below its top, left by step " << h.run << "\n";
     return out.str();
-}
-
-void requireNoHits(const std::vector<Hit>& found, std::size_t scanned,
-                   const std::vector<StackHit>& stack) {
-    INFO(describe(found));
-    CHECK(found.empty());
-    // The detector saw the traffic: an empty result is not for lack of looking.
-    CHECK(scanned > 50);
-    WARN("freed blocks scanned: " << scanned);
-    INFO(describe(stack));
-    CHECK(stack.empty());
-    if (!stackScanSupported()) WARN("stack residue not scanned (AddressSanitizer build)");
-}
-
-// Stack residue of the scenario's steps (see step()).
-std::vector<StackHit> g_residue;
-
-// Calls f one big frame down, so that the scan after it (whose own frame overlaps the first few
-// hundred bytes below its caller) sees everything f's callees left.
-template <typename F>
-__attribute__((noinline)) void padded(F& f) {
-    volatile char pad[1024];
-    pad[0] = 0;
-    f();
-    pad[1023] = pad[0];
-}
-
-// Runs one operation, then scans the stack it left behind right away: the next operation would
-// overwrite that residue.
-template <typename F>
-__attribute__((noinline)) void step(F&& f) {
-    padded(f);
-    const std::vector<StackHit> found = deadStackHits();
-    g_residue.insert(g_residue.end(), found.begin(), found.end());
-}
-
-// The scenario's stack residue: what lies dead below us now plus what each step() left.
-// Inlined so that it scans from the test body's own frame.
-__attribute__((always_inline)) inline std::vector<StackHit> scenarioStackHits() {
-    std::vector<StackHit> stack = deadStackHits();
-    stack.insert(stack.end(), g_residue.begin(), g_residue.end());
-    return stack;
-}
-
-// Ends a CardRig scenario: frees the -v trace (scanned like everything else), disarms the
-// detector and requires that no freed block and no dead stack held a secret.
-__attribute__((always_inline)) inline void finishRig(Armed& armed, CardRig& rig) {
-    const std::vector<StackHit> stack = scenarioStackHits();
-    rig.trace.clear();
-    rig.trace.shrink_to_fit();
-    const std::vector<Hit> found = armed.finish();
-    requireNoHits(found, scannedBlocks(), stack);
-}
-
-void startScenario() {
-    g_residue.clear();
-    clearDeadStack();
 }
 
 // Leave a copy of `s` in this (then dead) frame, wiped or not: controls for the stack scan.
@@ -217,8 +171,7 @@ __attribute__((noinline)) void leaveWipedOnStack(const char* s) {
     std::memcpy(copy, s, std::min(std::strlen(s), sizeof copy));
     apdu::secureWipe(copy, sizeof copy);
 }
-// One frame further down, like code under an API entry point: the scan's own frame overwrites
-// the frame directly below its caller.
+// One frame further down, like code under an API entry point.
 __attribute__((noinline)) void deeper(const char* s, bool wipe) {
     volatile char pad[512];
     pad[0] = 0;
@@ -227,6 +180,73 @@ __attribute__((noinline)) void deeper(const char* s, bool wipe) {
     else
         leaveOnStack(s);
     pad[511] = pad[0];
+}
+
+int count(const std::vector<StackHit>& hits, int secret) {
+    return static_cast<int>(std::count_if(hits.begin(), hits.end(),
+                                          [secret](const StackHit& h) { return h.secret == secret; }));
+}
+
+// The stack a scenario's steps run on (ScannedStack: zero-filled before each step, scanned whole
+// after it). One per test case, set by StackScenario.
+ScannedStack* g_stack = nullptr;
+
+class StackScenario {
+  public:
+    StackScenario() { g_stack = &stack_; }
+    ~StackScenario() { g_stack = nullptr; }
+    ScannedStack& stack() { return stack_; }
+
+  private:
+    ScannedStack stack_;
+};
+
+// Runs one operation of the scenario on the scanned stack.
+template <typename F>
+void step(F&& f) {
+    REQUIRE(g_stack != nullptr);
+    g_stack->run(std::forward<F>(f));
+}
+
+// Requires that no step left a secret on its stack, then plants an unwiped copy on the same
+// stack and requires that the scan finds it: a scan that saw nothing is visible as a failure
+// here, and as the missing "found" line in the output.
+void requireCleanStack(ScannedStack& stack) {
+    if (!stack.scanned()) {
+        WARN("SKIPPED: stack residue not scanned (AddressSanitizer build: swapcontext onto a "
+             "private stack needs fiber annotations); the heap scan ran");
+        return;
+    }
+    const std::vector<StackHit> residue = stack.hits();
+    INFO(describe(residue));
+    CHECK(residue.empty());
+    stack.clearHits();
+    stack.run([] { deeper(kPlant, false); });
+    INFO(describe(stack.hits()));
+    REQUIRE(stack.hits().size() == 1);
+    REQUIRE(stack.hits()[0].secret == kPlantIndex);
+    std::printf("stack scan control: planted copy found\n");
+    std::fflush(stdout);
+    // The steps ran on it: well beyond the plant's own frames.
+    CHECK(stack.deepestUse() > 2048);
+}
+
+void requireNoHits(const std::vector<Hit>& found, std::size_t scanned) {
+    INFO(describe(found));
+    CHECK(found.empty());
+    // The detector saw the traffic: an empty result is not for lack of looking.
+    CHECK(scanned > 50);
+    WARN("freed blocks scanned: " << scanned);
+}
+
+// Ends a CardRig scenario: frees the -v trace (scanned like everything else), disarms the
+// detector and requires that no freed block and no step's stack held a secret.
+void finishRig(Armed& armed, CardRig& rig) {
+    rig.trace.clear();
+    rig.trace.shrink_to_fit();
+    const std::vector<Hit> found = armed.finish();
+    requireNoHits(found, scannedBlocks());
+    requireCleanStack(*g_stack);
 }
 
 apdu::SecureBytes secret(const char* s) { return apdu::SecureBytes::fromString(s); }
@@ -271,32 +291,36 @@ TEST_CASE("heap detector: catches an unwiped copy, ignores wiped ones and card m
 }
 
 TEST_CASE("stack residue scan: catches an unwiped stack copy, not a wiped one", "[secrets]") {
-    if (!stackScanSupported()) {
-        WARN("stack residue not scanned (AddressSanitizer build)");
+    ScannedStack stack;
+    if (!stack.scanned()) {
+        WARN("SKIPPED: stack residue not scanned (AddressSanitizer build)");
         return;
     }
     registerSecrets();
-    // A wiped copy leaves nothing.
-    clearDeadStack();
-    deeper(kResidentPinNew, true);
-    std::vector<StackHit> stack = deadStackHits();
-    CHECK(stack.empty());
-    // An unwiped one, in the same place, is found once.
-    clearDeadStack();
-    deeper(kSignPasswordNew, false);
-    stack = deadStackHits();
-    INFO(describe(stack));
-    CHECK(std::count_if(stack.begin(), stack.end(),
-                        [](const StackHit& h) { return h.secret == 4; }) == 1);
-    clearDeadStack();
-    CHECK(deadStackHits().empty());
+    // A wiped copy leaves nothing (fails if secureWipe stops wiping).
+    stack.run([] { deeper(kResidentPinNew, true); });
+    CHECK(stack.hits().empty());
+    // An unwiped one, in the same place, is found once, whatever ran on the stack before.
+    stack.run([] { deeper(kSignPasswordNew, false); });
+    INFO(describe(stack.hits()));
+    REQUIRE(count(stack.hits(), 4) == 1);
+    CHECK(stack.hits().size() == 1);
+    CHECK(stack.hits()[0].run == 1);
+    std::printf("stack scan control: planted copy found\n");
+    // The next run starts from a zero-filled stack: the old plant is gone.
+    stack.clearHits();
+    stack.run([] { deeper(kResidentPinNew, true); });
+    CHECK(stack.hits().empty());
+    // An exception thrown on the scanned stack reaches the caller, after the scan.
+    CHECK_THROWS_AS(stack.run([] { throw std::runtime_error("from the scanned stack"); }),
+                    std::runtime_error);
 }
 
 TEST_CASE("no unwiped PIN copy: JPKI verify, sign, wrong PIN, PIN change", "[secrets]") {
     CardRig rig;
     card::JpkiApplet jpki(*rig.session);
     const apdu::Bytes authCert = jpki.certificate(card::JpkiCertificate::Auth);
-    startScenario();
+    StackScenario scenario;
     Armed armed;
     {
         // A wrong PIN first (one try spent, typed error), then the right one.
@@ -331,7 +355,7 @@ TEST_CASE("no unwiped PIN copy: JPKI verify, sign, wrong PIN, PIN change", "[sec
 TEST_CASE("no unwiped PIN copy: signature password typed in lower case", "[secrets]") {
     CardRig rig;
     card::JpkiApplet jpki(*rig.session);
-    startScenario();
+    StackScenario scenario;
     Armed armed;
     {
         step(
@@ -355,7 +379,7 @@ TEST_CASE("no unwiped PIN copy: signature password typed in lower case", "[secre
 TEST_CASE("no unwiped secret copy: text AP PIN and 照合番号B, face AP, 住基 PIN change",
           "[secrets]") {
     CardRig rig;
-    startScenario();
+    StackScenario scenario;
     Armed armed;
     {
         card::TextApplet text(*rig.session);
@@ -410,7 +434,7 @@ TEST_CASE("no unwiped PIN copy: PKCS#11 C_Login, C_Sign, C_SetPIN", "[secrets]")
     REQUIRE(C_GetFunctionList(&f) == CKR_OK);
     REQUIRE(f->C_Initialize(nullptr) == CKR_OK);
 
-    startScenario();
+    StackScenario scenario;
     Armed armed;
     {
         CK_SESSION_HANDLE auth = 0, sign = 0;
@@ -450,12 +474,14 @@ TEST_CASE("no unwiped PIN copy: PKCS#11 C_Login, C_Sign, C_SetPIN", "[secrets]")
         value.pValue = der.data();
         REQUIRE(f->C_GetAttributeValue(auth, cert, &value, 1) == CKR_OK);
         CK_MECHANISM mech{CKM_SHA256_RSA_PKCS, nullptr, 0};
-        REQUIRE(f->C_SignInit(auth, &mech, key) == CKR_OK);
         apdu::Bytes sig(256);
-        CK_ULONG sigLen = sig.size();
-        REQUIRE(f->C_Sign(auth, const_cast<CK_BYTE_PTR>(kMessage.data()), kMessage.size(),
-                          sig.data(), &sigLen) == CKR_OK);
-        sig.resize(sigLen);
+        step([&] {
+            REQUIRE(f->C_SignInit(auth, &mech, key) == CKR_OK);
+            CK_ULONG sigLen = sig.size();
+            REQUIRE(f->C_Sign(auth, const_cast<CK_BYTE_PTR>(kMessage.data()), kMessage.size(),
+                              sig.data(), &sigLen) == CKR_OK);
+            sig.resize(sigLen);
+        });
         CHECK(verifySha256(der, kMessage, sig));
 
         step([&] {
@@ -467,15 +493,18 @@ TEST_CASE("no unwiped PIN copy: PKCS#11 C_Login, C_Sign, C_SetPIN", "[secrets]")
                                 len(kAuthPin)) == CKR_OK);
         });
         step([&] { CHECK(f->C_Logout(auth) == CKR_OK); });
-        CHECK(f->C_CloseAllSessions(0) == CKR_OK);
-        CHECK(f->C_CloseAllSessions(1) == CKR_OK);
+        step([&] {
+            CHECK(f->C_CloseAllSessions(0) == CKR_OK);
+            CHECK(f->C_CloseAllSessions(1) == CKR_OK);
+        });
     }
     // C_Finalize frees the module's per-card state: scanned too.
-    const CK_RV finalized = f->C_Finalize(nullptr);
-    const std::vector<StackHit> stack = scenarioStackHits();
+    CK_RV finalized = CKR_GENERAL_ERROR;
+    step([&] { finalized = f->C_Finalize(nullptr); });
     const std::vector<Hit> found = armed.finish();
     CHECK(finalized == CKR_OK);
-    requireNoHits(found, scannedBlocks(), stack);
+    requireNoHits(found, scannedBlocks());
+    requireCleanStack(scenario.stack());
     CardScope scope;  // the card goes with the world
     world.reset();
     card.reset();
@@ -542,7 +571,7 @@ TEST_CASE("no unwiped PIN copy: CLI --pin-env, --pin-file, prompt, then VERIFY",
 
     CardRig rig;
     card::JpkiApplet jpki(*rig.session);
-    startScenario();
+    StackScenario scenario;
     Armed armed;
     {
         cli::GlobalOptions options;
@@ -555,8 +584,16 @@ TEST_CASE("no unwiped PIN copy: CLI --pin-env, --pin-file, prompt, then VERIFY",
         cli::GlobalOptions envOptions;
         envOptions.pin.env = "MYNACARD_SECRETS_TEST_PIN";
         card::Credential fromEnv{card::Secret::JpkiSignPassword, {}};
-        step([&] { fromEnv = cli::askCredential(envOptions, card::Secret::JpkiSignPassword); });
+        const char* envValue = std::getenv("MYNACARD_SECRETS_TEST_PIN");
+        REQUIRE(envValue != nullptr);
+        step([&] { fromEnv = cli::askCredential(envOptions,
+                                                card::Secret::JpkiSignPassword); });
         CHECK(equals(fromEnv.value, kSignTyped));
+        // The variable's value was wiped where it lies (glibc keeps setenv's strings) and the
+        // variable is gone (issue 12: /proc/PID/environ, child processes).
+        CHECK(std::getenv("MYNACARD_SECRETS_TEST_PIN") == nullptr);
+        CHECK(std::all_of(envValue, envValue + std::strlen(kSignTyped),
+                          [](char ch) { return ch == 0; }));
         step([&] { jpki.verify(fromEnv); });
 
         {
