@@ -136,6 +136,12 @@ std::optional<AppletId> SimCard::currentApplet() const {
     return current_->id;
 }
 
+bool SimCard::isVerified(AppletId id, std::uint16_t keyEf) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return current_ && current_->id == id &&
+           std::find(verified_.begin(), verified_.end(), keyEf) != verified_.end();
+}
+
 int SimCard::triesLeft(AppletId id, std::uint16_t keyEf) const {
     std::lock_guard<std::mutex> lock(mutex_);
     const Applet* a = applet(id);

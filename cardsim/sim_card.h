@@ -83,6 +83,9 @@ class SimCard {
     bool hasApplet(AppletId applet) const;
     // The applet currently selected, if any.
     std::optional<AppletId> currentApplet() const;
+    // Whether a key reference of `applet` is verified right now (its applet current and the
+    // VERIFY not cleared since): "is the key unlocked for every process on the machine".
+    bool isVerified(AppletId applet, std::uint16_t keyEf) const;
     std::size_t commandCount() const;
     std::size_t signatureCount() const;
     // Non-empty when saving the state file failed (the card keeps working from memory).

@@ -18,7 +18,7 @@ enum class CertKind { Auth = 0, AuthCa = 1, Sign = 2, SignCa = 3 };
 struct CardIdentity {
     bool myNumberCard = false;   // answered the JPKI AID (spec §1: never by ATR)
     std::string tokenLabel;      // EF 0006 label, e.g. "JPKIAPICCTOKEN2" (spec §4.2)
-    std::string serial;          // 共通AP card serial (spec §8.1), empty when there is no 共通AP
+    std::string serial;          // JPKI EF 0006 serialNumber (spec §4.2); empty when it has none
     std::string description;     // human-readable card kind, for the log
     // Counters read during identification (by TokenKind): CardAccess::triesLeft() values, or
     // kNotRead. Reading them here keeps `-L` and login + signature within issue 5's budget.
@@ -30,8 +30,8 @@ class CardAccess {
 public:
     virtual ~CardAccess() = default;
 
-    // Called once per card session, before any VERIFY: selecting the 共通AP later would log the
-    // JPKI applet out (spec §3 "Security state"). Throws TransportError.
+    // Called once per card session. Selects nothing when the JPKI applet already answers (another
+    // process may hold a login there, spec §3 "Security state"). Throws TransportError.
     virtual CardIdentity identify() = 0;
     // DER certificate. The signature certificate needs the signature password (6982 → PinError
     // NotLoggedIn). Throws TransportError / CardStatusError / ProtocolError.
@@ -41,14 +41,16 @@ public:
     static constexpr int kNoSuchSecret = -2;
     virtual int triesLeft(TokenKind key) = 0;
     // VERIFY with a secret already validated and normalised (upper-cased). Reads the counter
-    // first; spends the final try (PKCS#11 cannot ask). Throws PinError.
-    virtual void verify(TokenKind key, const apdu::SecureBytes& secret) = 0;
+    // first; with one try left it sends nothing and throws PinError(FinalTryRefused) unless
+    // `allowFinalTry`. Throws PinError.
+    virtual void verify(TokenKind key, const apdu::SecureBytes& secret, bool allowFinalTry) = 0;
     // COMPUTE DIGITAL SIGNATURE (P1=00) over a DigestInfo or raw ≤245 bytes with the key whose
     // secret was verified. 6982 → PinError NotLoggedIn (never replays the secret).
     virtual apdu::Bytes sign(TokenKind key, const apdu::Bytes& input) = 0;
-    // VERIFY old + CHANGE REFERENCE DATA in one transaction. Throws PinError.
+    // VERIFY old + CHANGE REFERENCE DATA in one transaction; the final try as for verify().
+    // Throws PinError.
     virtual void changePin(TokenKind key, const apdu::SecureBytes& oldSecret,
-                           const apdu::SecureBytes& newSecret) = 0;
+                           const apdu::SecureBytes& newSecret, bool allowFinalTry) = 0;
     // Drops the card's JPKI security state (both keys) by selecting another applet, never by a
     // reset (spec §3).
     virtual void logout() = 0;

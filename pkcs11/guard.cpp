@@ -14,7 +14,9 @@ CK_RV fromPinError(const PinError& e) {
         case PinError::Kind::Incorrect: return CKR_PIN_INCORRECT;
         case PinError::Kind::Blocked: return CKR_PIN_LOCKED;
         case PinError::Kind::InvalidFormat: return CKR_PIN_INCORRECT;  // checked before: unexpected
-        case PinError::Kind::FinalTryRefused: return CKR_PIN_INCORRECT;
+        // Issue 13: nothing was sent. CKR_PIN_INCORRECT would make NSS prompt again in a loop;
+        // the token flags still show CKF_USER_PIN_FINAL_TRY, so the application can tell why.
+        case PinError::Kind::FinalTryRefused: return CKR_PIN_LOCKED;
         case PinError::Kind::NotLoggedIn: return CKR_USER_NOT_LOGGED_IN;
     }
     return CKR_GENERAL_ERROR;

@@ -25,13 +25,14 @@ card::JpkiCertificate certOf(CertKind kind) {
     return card::JpkiCertificate::SignCa;
 }
 
-// 共通AP EF 0001 record 1: 01 1C + 28 ASCII digits = 15-digit serial ‖ municipality ‖ expiry
-// (spec §8.1). Empty when the record has another shape.
-std::string parseSerial(const apdu::Bytes& record) {
-    if (record.size() < 2 + 15 || record[0] != 0x01 || record[1] < 15) return {};
-    std::string serial(record.begin() + 2, record.begin() + 2 + 15);
+// The token serial from JPKI EF 0006's serialNumber field (spec §4.2) when it holds one: digits
+// or letters only. Otherwise empty, and CK_TOKEN_INFO takes the auth certificate's serial.
+std::string tokenSerial(const card::Identification& ident) {
+    if (!ident.tokenInfo) return {};
+    const std::string& serial = ident.tokenInfo->serialNumber;
+    if (serial.empty()) return {};
     for (char c : serial)
-        if (c < '0' || c > '9') return {};
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return {};
     return serial;
 }
 
@@ -48,31 +49,15 @@ public:
     CardIdentity identify() override {
         CardIdentity id;
         card::CardSession::Transaction tx(session_);
-        // 共通AP first: its serial must be read before any VERIFY (selecting it later would log
-        // the JPKI applet out), and its presence is what tells a My Number Card from a 住基カード
-        // or a smartphone without reading EF 0006 — which keeps `-L` within its APDU budget.
-        bool common = session_.trySelectApplet(card::Applet::Common);
-        if (common) {
-            // READ RECORD by SFI (00 B2 01 0C 00) needs no SELECT EF; fall back when refused.
-            apdu::ResponseApdu r = session_.transmit(apdu::cmd::readRecord(1, 1, 256));
-            if (!r.ok()) r = session_.readRecordEf(0x0001, 1);
-            if (r.ok()) id.serial = parseSerial(r.data);
-        }
-        if (!session_.trySelectApplet(card::Applet::Jpki)) {
-            id.description = "not a My Number Card (no JPKI applet)";
-            return id;
-        }
-        if (common) {
-            id.myNumberCard = true;
-            id.description = "My Number Card, serial " + (id.serial.empty() ? "?" : id.serial);
-            readCounters(id);
-            return id;
-        }
-        // No 共通AP: the JPKI token label decides (spec §4.2, §15).
+        // Look without touching (issue 13): no 共通AP (selecting it, and the closing logout's
+        // select back, logged every other process out), and no SELECT at all when the JPKI
+        // applet already answers (CardSession::identify reads EF 0006 by SFI first). The token
+        // label tells the card kind; EF 0006's serialNumber is the token serial.
         const card::Identification& ident = session_.identify();
         id.myNumberCard = ident.kind == card::CardKind::MyNumberCard;
         if (ident.tokenInfo) id.tokenLabel = ident.tokenInfo->label;
-        id.description = ident.message;
+        id.serial = tokenSerial(ident);
+        id.description = ident.message + (id.serial.empty() ? "" : ", serial " + id.serial);
         if (id.myNumberCard) readCounters(id);
         return id;
     }
@@ -85,10 +70,8 @@ public:
         return st.triesLeft;
     }
 
-    void verify(TokenKind kind, const apdu::SecureBytes& secret) override {
-        // PKCS#11 has no way to ask before spending the final try: C_Login may spend it, and the
-        // token flags showed CKF_USER_PIN_FINAL_TRY beforehand (issue 4).
-        card::Credential credential{card::jpkiSecret(keyOf(kind)), secret.clone(), true};
+    void verify(TokenKind kind, const apdu::SecureBytes& secret, bool allowFinalTry) override {
+        card::Credential credential{card::jpkiSecret(keyOf(kind)), secret.clone(), allowFinalTry};
         // Counter read + VERIFY naming the PIN EF by SFI (as identification does): C_Login costs
         // 2 APDUs instead of 3, which keeps login + signature + the closing logout within issue
         // 5's 10 + R. The counter is still read right before the VERIFY, in one transaction.
@@ -101,8 +84,8 @@ public:
     }
 
     void changePin(TokenKind kind, const apdu::SecureBytes& oldSecret,
-                   const apdu::SecureBytes& newSecret) override {
-        jpki_.changePin(keyOf(kind), oldSecret, newSecret, true);
+                   const apdu::SecureBytes& newSecret, bool allowFinalTry) override {
+        jpki_.changePin(keyOf(kind), oldSecret, newSecret, allowFinalTry);
     }
 
     void logout() override { jpki_.logout(); }
@@ -119,7 +102,8 @@ private:
     // 98 for EF 0018, 9B for 001B) — 2 APDUs instead of 4 with SELECT EF. Any other answer than a
     // counter (a card that does not take SFI here, or has no such key) falls back to the
     // portable SELECT + empty VERIFY, which also tells "no such key" reliably. The JPKI applet is
-    // current (just selected, no VERIFY yet), and an empty VERIFY spends no try.
+    // current (just selected, or found answering), and an empty VERIFY spends no try and leaves
+    // any verified state of another process as it is.
     void readCounters(CardIdentity& id) {
         const std::uint8_t sfis[2] = {0x18, 0x1B};
         for (int k = 0; k < 2; ++k) {

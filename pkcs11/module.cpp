@@ -3,6 +3,10 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 #include "apdu/errors.h"
 #include "pkcs11/log.h"
 
@@ -27,6 +31,56 @@ void abandonIfForked() {
         gState.reset();
     }
 }
+
+// Issue 13 defect 2: C_Finalize, and process exit with the module still initialised (NSS and
+// others exit without C_Finalize), must not leave a key unlocked for every other process on the
+// machine. Logs out every card a token of ours is logged in to (never throws). At exit other
+// threads may still hold a card: `atExit` only takes a card lock that is free.
+void logOutCards(State& s, bool atExit) {
+    std::vector<std::shared_ptr<Card>> cards;
+    {
+        std::unique_lock<std::mutex> lock(s.mutex, std::defer_lock);
+        if (atExit) {
+            if (!lock.try_lock()) return;
+        } else {
+            lock.lock();
+        }
+        for (auto& pair : s.pairs)
+            if (pair.card && (pair.card->loggedIn[0] || pair.card->loggedIn[1]))
+                cards.push_back(pair.card);
+    }
+    for (auto& card : cards) {
+        std::unique_lock<std::mutex> lock(card->mutex, std::try_to_lock);
+        if (!lock.owns_lock()) {
+            if (atExit) continue;
+            lock.lock();
+        }
+        if (card->gone) continue;
+        card->loggedIn[0] = false;
+        card->loggedIn[1] = false;
+        try {
+            card->access->beginTransaction();
+            card->access->logout();
+            card->access->endTransaction();
+            P11_LOG("reader '" + card->reader + "': logged out" + (atExit ? " at exit" : ""));
+        } catch (...) {
+            // A card or pcscd that is gone is logged out already.
+        }
+    }
+}
+
+// Runs when the process exits (or the module is unloaded) while still initialised.
+struct LogoutAtExit {
+    ~LogoutAtExit() {
+        std::shared_ptr<State> state;
+        {
+            std::unique_lock<std::mutex> lock(gMutex, std::try_to_lock);
+            if (!lock.owns_lock() || !gState || gState->pid != getpid()) return;
+            state = gState;
+        }
+        logOutCards(*state, true);
+    }
+} gLogoutAtExit;
 
 }  // namespace
 
@@ -65,6 +119,8 @@ CK_RV initialize(CK_VOID_PTR argsPtr) {
     auto state = std::make_shared<State>();
     state->pid = getpid();
     state->makeCard = hooks().makeCard;
+    const char* finalTry = std::getenv("MYNACARD_PKCS11_ALLOW_FINAL_TRY");
+    state->allowFinalTry = finalTry && std::string(finalTry) == "1";
     state->provider = hooks().makeProvider();
     if (!state->provider) return CKR_GENERAL_ERROR;
     {
@@ -99,6 +155,7 @@ CK_RV finalize(CK_VOID_PTR reserved) {
     // state alive through their shared_ptr; it is destroyed when the last one returns.
     state->finalized = true;
     state->provider->cancel();
+    logOutCards(*state, false);
     {
         std::lock_guard<std::mutex> stateLock(state->mutex);
         state->sessions.clear();

@@ -116,6 +116,9 @@ struct State {
     std::map<CK_SESSION_HANDLE, std::shared_ptr<Session>> sessions;
     CK_SESSION_HANDLE nextSession = 1;
     std::deque<CK_SLOT_ID> events;
+    // MYNACARD_PKCS11_ALLOW_FINAL_TRY=1 at C_Initialize: C_Login / C_SetPIN may spend the last
+    // remaining try. Otherwise the module refuses it with CKR_PIN_LOCKED and sends nothing.
+    bool allowFinalTry = false;
     std::atomic<bool> finalized{false};
     std::atomic<int> waiters{0};
 };

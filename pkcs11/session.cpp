@@ -18,19 +18,29 @@ bool tokenHasSessions(const State& s, const Card* card, TokenKind kind) {
     });
 }
 
-// The last session of a token closed: the user is logged out (v2.40 §5.6). The card itself is
-// logged out too (another applet selected) unless the reader's other token is still logged in,
-// so that no other process can sign with a key we unlocked.
-void logoutAfterLastSession(State& s, const std::shared_ptr<Card>& card, TokenKind kind) {
-    auto& flag = card->loggedIn[static_cast<int>(kind)];
-    if (!flag.exchange(false)) return;
-    auto other = kind == TokenKind::Auth ? TokenKind::Sign : TokenKind::Auth;
-    if (card->loggedIn[static_cast<int>(other)] || card->gone) return;
+// Logs the card out after `kind` was verified by us and is no longer wanted, by the logout
+// policy (pkcs11/README.md): the card has one security state for both keys, so
+// - after the signature password, always: the legally binding key is never left unlocked, and
+//   the auth token (ours or another process's) loses its login too;
+// - after the auth PIN, unless our signature token is still logged in (it needs the state).
+// Never throws: a card that cannot be reached is logged out by its removal anyway.
+void logoutCard(State& s, const std::shared_ptr<Card>& card, TokenKind kind) {
+    if (card->gone) return;
+    if (kind == TokenKind::Auth && card->loggedIn[static_cast<int>(TokenKind::Sign)]) return;
+    card->loggedIn[0] = false;
+    card->loggedIn[1] = false;
     try {
         withCard(s, card, [&] { card->access->logout(); });
     } catch (const std::exception& e) {
-        P11_LOG(std::string("logout after the last session: ") + e.what());
+        P11_LOG(std::string("logout: ") + e.what());
+    } catch (...) {
     }
+}
+
+// The last session of a token closed: the user is logged out (v2.40 §5.6), and so is the card.
+void logoutAfterLastSession(State& s, const std::shared_ptr<Card>& card, TokenKind kind) {
+    if (!card->loggedIn[static_cast<int>(kind)].exchange(false)) return;
+    logoutCard(s, card, kind);
 }
 
 // Closes the sessions selected by `pred`; returns the tokens that lost their last session.
@@ -173,28 +183,50 @@ CK_RV login(CK_SESSION_HANDLE handle, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK
     auto session = getSession(*s, handle);
     std::lock_guard<std::mutex> sessionLock(session->mutex);
     const TokenKind kind = session->kind;
+    const int k = static_cast<int>(kind);
     auto& card = session->card;
-    bool loggedIn = card->loggedIn[static_cast<int>(kind)];
     if (user == CKU_CONTEXT_SPECIFIC) {
-        // CKA_ALWAYS_AUTHENTICATE is false: no operation ever needs a context-specific login, and
-        // the card keeps one VERIFY for many signatures (spec §3), so there is nothing to redo.
+        // CKA_ALWAYS_AUTHENTICATE is false, so no operation needs it; an application that sends
+        // one anyway gets what it asked for: the PIN it gave is verified (never a blind CKR_OK
+        // for any PIN, issue 13 defect 5).
         if (!session->signActive) return CKR_OPERATION_NOT_INITIALIZED;
-        if (loggedIn) return CKR_OK;
     } else if (user != CKU_USER) {
         return CKR_USER_TYPE_INVALID;  // no SO: the card has no administrator secret
-    } else if (loggedIn) {
+    } else if (card->loggedIn[k]) {
         return CKR_USER_ALREADY_LOGGED_IN;
     }
     apdu::SecureBytes secret(pin, len);
     checkPin(kind, secret, CKR_PIN_INCORRECT);
-    P11_LOG("C_Login: token " + std::to_string(static_cast<int>(kind)) + ", PIN of " +
-            std::to_string(len) + " characters");
+    P11_LOG("C_Login: token " + std::to_string(k) + ", PIN of " + std::to_string(len) +
+            " characters");
     withCard(*s, card, [&] {
-        trackingTries(*card, kind, [&] { card->access->verify(kind, secret); });
-        card->loggedIn[static_cast<int>(kind)] = true;
+        try {
+            trackingTries(*card, kind,
+                          [&] { card->access->verify(kind, secret, s->allowFinalTry); });
+        } catch (const PinError& e) {
+            // A wrong VERIFY leaves the key unverified on the card (a context-specific login
+            // may have been logged in before).
+            if (e.kind() != PinError::Kind::FinalTryRefused) card->loggedIn[k] = false;
+            throw;
+        }
         // The signature certificate is readable now; read it once for this card session, inside
-        // the VERIFY's transaction (signatures are checked against it).
-        if (kind == TokenKind::Sign) loadCertificate(*card, CertKind::Sign);
+        // the VERIFY's transaction (signatures are checked against it). The token counts as
+        // logged in only once everything worked: a failed read leaves token and card logged out
+        // (issue 13 defect 4), so the retry is a plain C_Login.
+        if (kind == TokenKind::Sign) {
+            try {
+                loadCertificate(*card, CertKind::Sign);
+            } catch (...) {
+                card->loggedIn[0] = false;
+                card->loggedIn[1] = false;
+                try {
+                    card->access->logout();
+                } catch (...) {
+                }
+                throw;
+            }
+        }
+        card->loggedIn[k] = true;
     });
     return CKR_OK;
 }
@@ -223,9 +255,23 @@ CK_RV setPin(CK_SESSION_HANDLE handle, CK_UTF8CHAR_PTR oldPin, CK_ULONG oldLen,
     checkPin(kind, oldSecret, CKR_PIN_INCORRECT);
     checkPin(kind, newSecret, CKR_PIN_INVALID);
     auto& card = session->card;
-    withCard(*s, card, [&] {
-        trackingTries(*card, kind, [&] { card->access->changePin(kind, oldSecret, newSecret); });
-    });
+    // VERIFY old + CHANGE leaves the key verified on the card. A token that was not logged in
+    // is left as it was found (issue 13 defect 1): logged out again by the logout policy, also
+    // when the CHANGE failed after the VERIFY.
+    const bool wasLoggedIn = card->loggedIn[static_cast<int>(kind)];
+    try {
+        withCard(*s, card, [&] {
+            trackingTries(*card, kind, [&] {
+                card->access->changePin(kind, oldSecret, newSecret, s->allowFinalTry);
+            });
+        });
+    } catch (const PinError&) {
+        throw;  // the VERIFY of the old PIN did not succeed: nothing was unlocked
+    } catch (...) {
+        if (!wasLoggedIn) logoutCard(*s, card, kind);
+        throw;
+    }
+    if (!wasLoggedIn) logoutCard(*s, card, kind);
     return CKR_OK;
 }
 

@@ -29,8 +29,10 @@ const Labels kLabels[2] = {
      "JPKI Digital Signature Private Key", "JPKI Digital Signature CA"},
 };
 
-// Reads the counter when not known yet, or stale while logged out (card lock held). The signature
-// counter also tells whether the card has a signature key at all.
+// Reads the counter when not known yet, or stale while logged out (card lock held). Whether the
+// card has a signature key at all is decided once, by identification (slot_table.cpp): an
+// answer that looks like "no such key" later is another process's applet switch the card layer
+// could not see through, never a reason to drop the token (issue 13 defect 3).
 void ensureTries(Card& card, TokenKind kind) {
     const int k = static_cast<int>(kind);
     auto& tries = card.tries[k];
@@ -38,7 +40,7 @@ void ensureTries(Card& card, TokenKind kind) {
     if (tries != Card::kTriesUnread && !stale) return;
     int t = card.access->triesLeft(kind);
     if (t == CardAccess::kNoSuchSecret) {
-        if (kind == TokenKind::Sign) card.noSignatureKey = true;
+        P11_LOG("reader '" + card.reader + "': the card did not show the counter; kept unknown");
         t = -1;
     }
     tries = t;

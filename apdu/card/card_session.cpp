@@ -44,6 +44,9 @@ TokenInfo parseTokenInfo(const apdu::Bytes& raw) {
     return info;
 }
 
+// The labels of JPKI token information (spec §4.2): My Number Card, 住基カード, smartphones.
+bool isJpkiTokenLabel(const std::string& label) { return label.rfind("JPKIAP", 0) == 0; }
+
 bool invalidatesSession(TransportError::Kind kind) {
     using K = TransportError::Kind;
     return kind == K::CardReset || kind == K::CardRemoved || kind == K::NoCard ||
@@ -106,6 +109,7 @@ apdu::ResponseApdu CardSession::transmit(const apdu::CommandApdu& command) {
 
 void CardSession::invalidate() {
     identification_.reset();
+    lostToOthers_.clear();
     cache_.clear();
     forgetSelection();
 }
@@ -159,13 +163,21 @@ std::uint16_t CardSession::selectEf(std::uint16_t fid) {
     }
     ef_.reset();
     // The applet was selected in an earlier transaction: another process may have switched
-    // applets since. With nothing verified here there is nothing to lose by selecting it again
-    // and retrying once; with a verified secret we keep quiet (a re-select could log us out).
+    // applets since (issue 13: "deselected by someone else", not "no such file"). The JPKI
+    // applet is asked without touching it (its token information by SFI): when it no longer
+    // answers, its security state is gone already and re-selecting loses nothing. For the other
+    // applets, with nothing verified there is nothing to lose by selecting it again; with a
+    // verified secret we keep quiet (a re-select could log us out).
     if (r.sw == apdu::sw::kFileNotFound && applet_ && !appletSelectedInTransaction_) {
         Applet applet = *applet_;
         bool anyVerified = std::any_of(verified_.begin(), verified_.end(),
                                        [&](Secret s) { return secretApplet(s) == applet; });
-        if (!anyVerified) {
+        bool deselected = applet == Applet::Jpki ? !jpkiAnswers() : !anyVerified;
+        if (deselected) {
+            // What we had verified there is gone with the other process's SELECT: remembered so
+            // that the 6982 to come says "logged out by another application".
+            for (Secret v : verified_)
+                if (secretApplet(v) == applet) lostToOthers_.insert(v);
             applet_.reset();
             if (!trySelectApplet(applet)) return r.sw;
             r = transmit(apdu::cmd::selectEf(fid));
@@ -252,39 +264,80 @@ apdu::ResponseApdu CardSession::readRecordEf(std::uint16_t fid, std::uint8_t rec
     return transmit(apdu::cmd::readRecord(record, 0, 256));
 }
 
+// READ BINARY of EF 0006 by short file identifier (00 B0 86 00 00, spec §3) in whatever applet
+// is current: one APDU that selects no applet. The file is the JPKI applet's when its label is a
+// JPKI token label (EF 0006 also exists, with other contents, in other applets, spec §6).
+std::optional<apdu::Bytes> CardSession::readTokenInfoBySfi() {
+    apdu::Bytes raw;
+    while (raw.size() < kTokenInfoSize) {
+        apdu::ResponseApdu r = transmit(apdu::cmd::readBinarySfi(
+            static_cast<std::uint8_t>(kTokenInfoEf), static_cast<std::uint8_t>(raw.size()), 256));
+        // The card makes the EF named by SFI current (ISO 7816-4 §7.2.2).
+        ef_.reset();
+        if ((!r.ok() && r.sw != apdu::sw::kEndOfFileWarning) || r.data.empty()) break;
+        raw.insert(raw.end(), r.data.begin(), r.data.end());
+        // Another applet's EF 0006: no need to read the rest.
+        if (raw.size() >= 32 && !isJpkiTokenLabel(trimmed(raw, 0, 32))) return std::nullopt;
+        if (r.sw == apdu::sw::kEndOfFileWarning || raw.size() > 0xFF) break;
+    }
+    if (raw.size() < 32 || !isJpkiTokenLabel(trimmed(raw, 0, 32))) return std::nullopt;
+    if (raw.size() > kTokenInfoSize) raw.resize(kTokenInfoSize);
+    return raw;
+}
+
+bool CardSession::jpkiAnswers() {
+    Transaction tx(*this);
+    return readTokenInfoBySfi().has_value();
+}
+
 const Identification& CardSession::identify() {
     if (identification_) return *identification_;
     Transaction tx(*this);
     Identification id;
-    // spec §1: a successful SELECT of the JPKI AID is the only reliable test.
-    bool jpki = false;
-    try {
-        jpki = trySelectApplet(Applet::Jpki);
-    } catch (const CardStatusError&) {
-        // Any refusal (6D00, 6E00, ...) from a card that is not ours means the same thing.
+    // Look without touching (issue 13): a SELECT by AID clears the card's security state for
+    // every process, even a re-SELECT of the JPKI applet. When the JPKI applet already answers
+    // (another process is using it), read its token information by SFI and select nothing.
+    std::optional<apdu::Bytes> fromSfi;
+    if (applet_ != Applet::Jpki) fromSfi = readTokenInfoBySfi();
+    if (fromSfi) {
+        applet_ = Applet::Jpki;
+    } else {
+        // spec §1: a successful SELECT of the JPKI AID is the only reliable test.
+        bool jpki = false;
+        try {
+            jpki = trySelectApplet(Applet::Jpki);
+        } catch (const CardStatusError&) {
+            // Any refusal (6D00, 6E00, ...) from a card that is not ours means the same thing.
+        }
+        if (!jpki) {
+            id.kind = CardKind::NotMyNumber;
+            id.message = "not a My Number Card: the card does not answer the JPKI applet AID";
+            return *(identification_ = std::move(id));
+        }
+        fromSfi = readTokenInfoBySfi();
     }
-    if (!jpki) {
-        id.kind = CardKind::NotMyNumber;
-        id.message = "not a My Number Card: the card does not answer the JPKI applet AID";
-        return *(identification_ = std::move(id));
-    }
-    std::uint16_t sw = selectEf(kTokenInfoEf);
-    if (sw != apdu::sw::kOk) {
-        id.kind = CardKind::MyNumberCard;
-        id.message = "My Number Card (JPKI applet without token information EF 0006)";
-        return *(identification_ = std::move(id));
-    }
-    // One READ BINARY with Le=00 returns up to 256 bytes: the whole 160-byte file on every card
-    // seen; continue only if the card returned fewer (cards may cap a response).
     apdu::Bytes raw;
-    while (raw.size() < kTokenInfoSize) {
-        apdu::ResponseApdu r =
-            transmit(apdu::cmd::readBinary(static_cast<std::uint16_t>(raw.size()), 256));
-        if ((!r.ok() && r.sw != apdu::sw::kEndOfFileWarning) || r.data.empty()) break;
-        raw.insert(raw.end(), r.data.begin(), r.data.end());
-        if (r.sw == apdu::sw::kEndOfFileWarning) break;
+    if (fromSfi) {
+        raw = std::move(*fromSfi);
+    } else {
+        // Cards that refuse READ BINARY by SFI here: SELECT EF + READ BINARY.
+        std::uint16_t sw = selectEf(kTokenInfoEf);
+        if (sw != apdu::sw::kOk) {
+            id.kind = CardKind::MyNumberCard;
+            id.message = "My Number Card (JPKI applet without token information EF 0006)";
+            return *(identification_ = std::move(id));
+        }
+        // One READ BINARY with Le=00 returns up to 256 bytes: the whole 160-byte file on every
+        // card seen; continue only if the card returned fewer (cards may cap a response).
+        while (raw.size() < kTokenInfoSize) {
+            apdu::ResponseApdu r =
+                transmit(apdu::cmd::readBinary(static_cast<std::uint16_t>(raw.size()), 256));
+            if ((!r.ok() && r.sw != apdu::sw::kEndOfFileWarning) || r.data.empty()) break;
+            raw.insert(raw.end(), r.data.begin(), r.data.end());
+            if (r.sw == apdu::sw::kEndOfFileWarning) break;
+        }
+        if (raw.size() > kTokenInfoSize) raw.resize(kTokenInfoSize);
     }
-    if (raw.size() > kTokenInfoSize) raw.resize(kTokenInfoSize);
     TokenInfo info = parseTokenInfo(raw);
     // spec §4.2 / §10: the token label tells the card generation.
     if (info.label == "JPKIAPICCTOKEN2") {

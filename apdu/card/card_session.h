@@ -103,9 +103,15 @@ class CardSession {
         apdu::CardChannel::Transaction inner_;
     };
 
-    // SELECT JPKI-AP and read EF 0006 (3 APDUs). Cached until invalidate(); never throws for a
-    // card that is not a My Number Card (kind NotMyNumber), only for transport errors.
+    // Reads JPKI EF 0006 by SFI; when the JPKI applet already answers, that is all (1 APDU) and
+    // nothing is selected (a SELECT would log other processes out). Otherwise SELECT JPKI-AP and
+    // read it (3 APDUs). Cached until invalidate(); never throws for a card that is not a My
+    // Number Card (kind NotMyNumber), only for transport errors.
     const Identification& identify();
+    // Whether the JPKI applet is current on the card right now (one READ BINARY by SFI of its
+    // token information; selects nothing). For telling "another process selected another applet"
+    // from "the card has no such file".
+    bool jpkiAnswers();
     const std::optional<Identification>& identification() const { return identification_; }
 
     // --- building blocks for the applets -------------------------------------------------------
@@ -172,6 +178,7 @@ class CardSession {
     template <typename F>
     auto guarded(F&& f) -> decltype(f());
     apdu::Bytes readCurrentTlv();
+    std::optional<apdu::Bytes> readTokenInfoBySfi();
 
     apdu::CardChannel channel_;
     SessionOptions options_;
@@ -180,6 +187,7 @@ class CardSession {
     bool appletSelectedInTransaction_ = false;
     std::optional<std::uint16_t> ef_;
     std::set<Secret> verified_;
+    std::set<Secret> lostToOthers_;  // verified, then cleared by another process's SELECT
     std::map<std::string, apdu::Bytes> cache_;
     enum class Extended { Untested, Accepted, Rejected } extended_ = Extended::Untested;
     int depth_ = 0;

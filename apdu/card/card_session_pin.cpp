@@ -109,6 +109,7 @@ void CardSession::verify(const Credential& credential) {
     // (3) Map the answer.
     if (r.ok()) {
         verified_.insert(secret);
+        lostToOthers_.erase(secret);
         return;
     }
     if (r.isBlocked())
@@ -164,7 +165,7 @@ bool CardSession::logout(Applet applet) {
 }
 
 void CardSession::throwNotLoggedIn(Secret secret, const std::string& operation, bool forgetApplet) {
-    bool believed = verified_.erase(secret) != 0;
+    bool believed = verified_.erase(secret) + lostToOthers_.erase(secret) != 0;
     if (forgetApplet) forgetSelection();
     std::string name = secretName(secret);
     if (believed)

@@ -6,8 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +85,8 @@ public:
     std::atomic<std::size_t> apdus{0};
     std::atomic<std::size_t> transactions{0};
     bool trace = false;                 // record APDUs (secrets included: tests only)
+    // Fault injection: a non-empty answer replaces the card's (the card never sees the command).
+    std::function<std::optional<apdu::Bytes>(const apdu::Bytes&)> intercept;
     std::vector<std::string> traceLog;
 };
 
@@ -97,6 +101,8 @@ public:
         std::lock_guard<std::mutex> lock(world_->mutex);
         check();
         ++world_->apdus;
+        if (world_->intercept)
+            if (std::optional<apdu::Bytes> answer = world_->intercept(command)) return *answer;
         apdu::Bytes response = card_->process(command);
         if (world_->trace)
             world_->traceLog.push_back(apdu::toHex(command, true) + " -> " +

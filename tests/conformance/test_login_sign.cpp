@@ -171,7 +171,25 @@ TEST_CASE("counter flags after wrong PINs; a good PIN resets them", "[login]") {
     CHECK(tryLogin(fx, h, "9999") == CKR_PIN_INCORRECT);
     CHECK((tokenFlags(fx, 0) & CKF_USER_PIN_FINAL_TRY));
     CHECK(fx.card->triesLeft(sim::AppletId::Jpki, 0x0018) == 1);
-    fx.login(h, "1234");  // the final try may be spent by C_Login (it cannot ask)
+    // Issue 13 "the final try": refused without sending anything, even the right PIN;
+    // CKR_PIN_LOCKED (CKR_PIN_INCORRECT would make NSS prompt in a loop), the flags unchanged.
+    const std::size_t before = fx.card->commandCount();
+    fx.world->trace = true;
+    CHECK(tryLogin(fx, h, "1234") == CKR_PIN_LOCKED);
+    for (const std::string& line : fx.world->traceLog) CHECK(line.rfind("00 20 00 98 04", 0) != 0);
+    CHECK(fx.card->commandCount() - before <= 1);  // at most the counter read
+    CHECK(fx.card->triesLeft(sim::AppletId::Jpki, 0x0018) == 1);
+    CHECK((tokenFlags(fx, 0) & CKF_USER_PIN_FINAL_TRY));
+    CK_SESSION_INFO si;
+    REQUIRE(fx.f->C_GetSessionInfo(h, &si) == CKR_OK);
+    CHECK(si.state == CKS_RO_PUBLIC_SESSION);
+    // The documented switch allows it (read at C_Initialize).
+    REQUIRE(fx.f->C_Finalize(nullptr) == CKR_OK);
+    setenv("MYNACARD_PKCS11_ALLOW_FINAL_TRY", "1", 1);
+    REQUIRE(fx.f->C_Initialize(nullptr) == CKR_OK);
+    unsetenv("MYNACARD_PKCS11_ALLOW_FINAL_TRY");
+    h = fx.open(0);
+    fx.login(h, "1234");  // a successful VERIFY resets the counter
     CK_FLAGS f3 = tokenFlags(fx, 0);
     CHECK_FALSE((f3 & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)));
     CHECK(tryLogin(fx, h, "1234") == CKR_USER_ALREADY_LOGGED_IN);
@@ -224,7 +242,10 @@ TEST_CASE("6982 on a signature: CKR_USER_NOT_LOGGED_IN, token logged out, PIN no
     CK_ULONG len = sig.size();
     CHECK(fx.f->C_Sign(h, (CK_BYTE_PTR)kMessage.data(), kMessage.size(), sig.data(), &len) ==
           CKR_USER_NOT_LOGGED_IN);
-    CHECK(fx.card->commandCount() - verifiesBefore <= 3);  // no VERIFY replay
+    // No VERIFY replay: SELECT EF (6A82), the look at the JPKI applet by SFI (it no longer
+    // answers), SELECT JPKI, SELECT EF, 80 2A (6982).
+    CHECK(fx.card->commandCount() - verifiesBefore <= 5);
+    CHECK(fx.card->triesLeft(sim::AppletId::Jpki, 0x0018) == 3);
     CK_SESSION_INFO si;
     REQUIRE(fx.f->C_GetSessionInfo(h, &si) == CKR_OK);
     CHECK(si.state == CKS_RO_PUBLIC_SESSION);

@@ -126,20 +126,24 @@ struct MiniCard {
 
 }  // namespace
 
+// Issue 13 "look without touching": identification first reads JPKI EF 0006 by SFI in whatever
+// applet is current, and selects the JPKI applet only when that is not the JPKI applet's file.
+const char* kTokenInfoBySfi = "00 B0 86 00 00";
+
 TEST_CASE("identify: not a My Number Card when the JPKI AID is refused", "[scripted][identify]") {
-    ScriptedTransport t({{kSelectJpki, "6A82"}});
+    ScriptedTransport t({{kTokenInfoBySfi, "6A82"}, {kSelectJpki, "6A82"}});
     CardSession s(t);
     const Identification& id = s.identify();
     CHECK(id.kind == CardKind::NotMyNumber);
     CHECK(id.message.find("not a My Number Card") != std::string::npos);
     CHECK(t.finished());
     s.identify();  // cached: no second exchange
-    CHECK(t.exchanges() == 1);
+    CHECK(t.exchanges() == 2);
 }
 
 TEST_CASE("identify: any refusal of the JPKI AID means another card", "[scripted][identify]") {
     for (const char* sw : {"6D00", "6E00", "6999", "6A86"}) {
-        ScriptedTransport t({{kSelectJpki, sw}});
+        ScriptedTransport t({{kTokenInfoBySfi, sw}, {kSelectJpki, sw}});
         CardSession s(t);
         CHECK(s.identify().kind == CardKind::NotMyNumber);
         CHECK(t.finished());
@@ -147,10 +151,37 @@ TEST_CASE("identify: any refusal of the JPKI AID means another card", "[scripted
 }
 
 TEST_CASE("identify: JPKI AID without EF 0006 is a My Number Card", "[scripted][identify]") {
-    ScriptedTransport t({{kSelectJpki, "9000"}, {"00 A4 02 0C 02 00 06", "6A82"}});
+    ScriptedTransport t({{kTokenInfoBySfi, "6A82"},
+                         {kSelectJpki, "9000"},
+                         {kTokenInfoBySfi, "6A82"},
+                         {"00 A4 02 0C 02 00 06", "6A82"}});
     CardSession s(t);
     CHECK(s.identify().kind == CardKind::MyNumberCard);
     CHECK_FALSE(s.identify().tokenInfo);
+    CHECK(t.finished());
+}
+
+TEST_CASE("identify: the JPKI applet already answers: one READ BINARY by SFI, no SELECT",
+          "[scripted][identify]") {
+    ScriptedTransport t({{kTokenInfoBySfi, labelHex("JPKIAPICCTOKEN2")}});
+    CardSession s(t);
+    const Identification& id = s.identify();
+    CHECK(id.kind == CardKind::MyNumberCard);
+    REQUIRE(id.tokenInfo);
+    CHECK(id.tokenInfo->label == "JPKIAPICCTOKEN2");
+    CHECK(t.finished());
+    CHECK(t.exchanges() == 1);
+    CHECK(s.currentApplet() == Applet::Jpki);
+}
+
+TEST_CASE("identify: EF 0006 of another applet is not the JPKI applet's: SELECT",
+          "[scripted][identify]") {
+    // 券面AP has an EF 0006 too (spec §6): its contents carry no JPKI token label.
+    ScriptedTransport t({{kTokenInfoBySfi, std::string(320, '0') + "9000"},
+                         {kSelectJpki, "9000"},
+                         {kTokenInfoBySfi, labelHex("JPKIAPICCTOKEN2")}});
+    CardSession s(t);
+    CHECK(s.identify().kind == CardKind::MyNumberCard);
     CHECK(t.finished());
 }
 
@@ -163,9 +194,9 @@ TEST_CASE("identify: token labels name the card kind, in 3 APDUs", "[scripted][i
                    Case{"JPKIAPICCTOKEN", CardKind::JukiCard},
                    Case{"JPKIAPGPSETOKEN", CardKind::SmartphoneJpki},
                    Case{"JPKIAPIOSTOKEN", CardKind::SmartphoneJpki}}) {
-        ScriptedTransport t({{kSelectJpki, "9000"},
-                             {"00 A4 02 0C 02 00 06", "9000"},
-                             {"00 B0 00 00 00", labelHex(c.label)}});
+        ScriptedTransport t({{kTokenInfoBySfi, "6986"},
+                             {kSelectJpki, "9000"},
+                             {kTokenInfoBySfi, labelHex(c.label)}});
         CardSession s(t);
         const Identification& id = s.identify();
         CHECK(id.kind == c.kind);
