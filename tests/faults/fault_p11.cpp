@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <atomic>
+#include <cstring>
 #include <functional>
 #include <mutex>
 
@@ -501,6 +502,41 @@ void signLoop(int count) {
     f->C_CloseSession(h);
 }
 
+// Process A of the shared-card test (tests/faults/shared_card.sh, issue 13): logs in to the auth
+// token once, then obeys one command per line on stdin and answers one line on stdout:
+//   sign   → "sign RV verified|unverified"   (a signature checked against the certificate)
+//   login  → "login RV"
+//   quit   → ends (C_Finalize follows in main)
+void holdAuth() {
+    Token t = token(false);
+    CK_SESSION_HANDLE h = open(t);
+    check(login(f, h, t.pin) == CKR_OK, "A: C_Login to the auth token");
+    Bytes der;
+    check(readCert(f, h, der) == CKR_OK, "A: auth certificate");
+    const CK_OBJECT_HANDLE key = findOne(f, h, CKO_PRIVATE_KEY);
+    std::printf("ready\n");
+    std::fflush(stdout);
+    char line[64];
+    while (std::fgets(line, sizeof line, stdin)) {
+        const std::string command(line, std::strcspn(line, "\r\n"));
+        if (command == "sign") {
+            const Bytes msg{'s', 'h', 'a', 'r', 'e', 'd'};
+            Bytes sig;
+            const CK_RV rv = signOnce(f, h, key, msg, sig);
+            const bool ok = rv == CKR_OK && verifySignature(der, msg, sig);
+            std::printf("sign %s %s\n", rvName(rv).c_str(), ok ? "verified" : "unverified");
+        } else if (command == "login") {
+            std::printf("login %s\n", rvName(login(f, h, t.pin)).c_str());
+        } else if (command == "quit") {
+            break;
+        } else {
+            std::printf("unknown %s\n", command.c_str());
+        }
+        std::fflush(stdout);
+    }
+    f->C_CloseSession(h);
+}
+
 // Both keys once (the secrets test greps the logs of this run).
 void loginSign() {
     works(token(false), "auth key: login + verified signature");
@@ -535,6 +571,7 @@ int main(int argc, char** argv) {
     else if (s == "threads" && argc == 5) threads(std::atoi(argv[3]), std::atoi(argv[4]), true);
     else if (s == "sign-loop" && argc == 4) signLoop(std::atoi(argv[3]));
     else if (s == "login-sign") loginSign();
+    else if (s == "hold-auth") holdAuth();
     else if (s == "pcscd-restart") pcscdRestart();
     else if (s == "pcscd-kill-sign") pcscdKilledDuringSign();
     else if (s == "reader-gone") readerGone();
