@@ -48,15 +48,9 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         return withLiveContext([this](const pcsc::Context& ctx) {
             std::vector<ReaderInfo> out;
-            for (const std::string& name : ctx.listReaders()) {
-                pcsc::ReaderState st = ctx.status(name);
-                if (st.unavailable()) continue;
-                // The context generation goes into the upper 16 bits: after a pcscd restart every
-                // card handle is dead even if the new pcscd's counter happens to match the old
-                // one, so to the slot table it must look like a re-insertion (reader_provider.h).
-                std::uint32_t counter = (generation_ << 16) | st.eventCounter();
-                out.push_back(ReaderInfo{name, st.present(), counter});
-            }
+            for (const std::string& name : ctx.listReaders())
+                if (auto info = readerInfoFromState(ctx.status(name), generation_))
+                    out.push_back(std::move(*info));
             return out;
         });
     }
@@ -141,6 +135,15 @@ private:
 };
 
 }  // namespace
+
+std::optional<ReaderInfo> readerInfoFromState(const pcsc::ReaderState& st, std::uint32_t generation) {
+    if (st.unavailable()) return std::nullopt;
+    // The context generation goes into the upper 16 bits: after a pcscd restart every card
+    // handle is dead even if the new pcscd's counter happens to match the old one, so to the
+    // slot table it must look like a re-insertion (reader_provider.h).
+    std::uint32_t counter = (generation << 16) | st.eventCounter();
+    return ReaderInfo{st.reader, st.present(), counter};
+}
 
 std::unique_ptr<ReaderProvider> makePcscReaderProvider() {
     return std::make_unique<PcscReaderProvider>();
