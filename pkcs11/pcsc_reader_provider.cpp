@@ -48,15 +48,9 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         return withLiveContext([this](const pcsc::Context& ctx) {
             std::vector<ReaderInfo> out;
-            for (const std::string& name : ctx.listReaders()) {
-                pcsc::ReaderState st = ctx.status(name);
-                if (st.unavailable()) continue;
-                // The context generation goes into the upper 16 bits: after a pcscd restart every
-                // card handle is dead even if the new pcscd's counter happens to match the old
-                // one, so to the slot table it must look like a re-insertion (reader_provider.h).
-                std::uint32_t counter = (generation_ << 16) | st.eventCounter();
-                out.push_back(ReaderInfo{name, st.present(), counter});
-            }
+            for (const std::string& name : ctx.listReaders())
+                if (auto info = readerInfoFromState(ctx.status(name), generation_))
+                    out.push_back(std::move(*info));
             return out;
         });
     }
@@ -141,6 +135,21 @@ private:
 };
 
 }  // namespace
+
+std::optional<ReaderInfo> readerInfoFromState(const pcsc::ReaderState& st, std::uint32_t generation) {
+    // Unknown: the reader went away between SCardListReaders and this state (a real unplug).
+    if (st.unknownReader()) return std::nullopt;
+    // The context generation goes into the upper 16 bits: after a pcscd restart every card
+    // handle is dead even if the new pcscd's counter happens to match the old one, so to the
+    // slot table it must look like a re-insertion (reader_provider.h).
+    std::uint32_t counter = (generation << 16) | st.eventCounter();
+    // Unavailable (pcscd lists the reader but its driver is in a bad state, often only for a
+    // moment): still listed, so the slot table keeps its slot pair and ids, but without a token,
+    // since no card in it can be used meanwhile. Dropping it made the pair spare: another reader
+    // could take its slot ids. pcsc-lite may report PRESENT as well, and no event counter.
+    bool present = st.present() && !st.unavailable();
+    return ReaderInfo{st.reader, present, counter};
+}
 
 std::unique_ptr<ReaderProvider> makePcscReaderProvider() {
     return std::make_unique<PcscReaderProvider>();

@@ -16,6 +16,9 @@ bool ReaderState::changed() const { return eventState & SCARD_STATE_CHANGED; }
 bool ReaderState::unavailable() const {
     return eventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_UNAVAILABLE | SCARD_STATE_IGNORE);
 }
+bool ReaderState::unknownReader() const {
+    return eventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE);
+}
 
 Context::Context() {
     SCARDCONTEXT ctx = 0;

@@ -32,6 +32,9 @@ struct ReaderState {
     bool inUseExclusively() const;  // SCARD_STATE_EXCLUSIVE
     bool changed() const;     // SCARD_STATE_CHANGED
     bool unavailable() const;  // SCARD_STATE_UNKNOWN / SCARD_STATE_UNAVAILABLE / IGNORE
+    // SCARD_STATE_UNKNOWN / IGNORE only: pcscd does not know the reader (it went away), as
+    // opposed to SCARD_STATE_UNAVAILABLE, a reader pcscd still lists but cannot use right now.
+    bool unknownReader() const;
     // pcsc-lite keeps a per-reader card event counter in the upper 16 bits of dwEventState; it
     // grows on every insertion/removal, so a different value with the card still present means
     // the card was swapped (or re-inserted) between two looks.

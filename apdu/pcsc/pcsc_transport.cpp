@@ -10,8 +10,11 @@
 namespace mynacard::pcsc {
 
 namespace {
-// Room for the largest extended response (65536 data bytes + SW) plus slack.
-constexpr std::size_t kMaxResponse = 65536 + 2 + 16;
+// The receive buffer is exactly pcsc-lite's limit: pcsc-lite before 1.9.8 (e.g. 1.9.5 in Ubuntu
+// 22.04) answers SCARD_E_INSUFFICIENT_BUFFER to every SCardTransmit whose *pcbRecvLength is
+// larger, before the APDU is even sent. The limit still holds the largest extended response.
+constexpr std::size_t kMaxResponse = MAX_BUFFER_SIZE_EXTENDED;
+static_assert(kMaxResponse >= 65536 + 2, "room for Ne = 65536 data bytes and the status word");
 }  // namespace
 
 PcscTransport::PcscTransport(const Context& context, std::string reader)

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -172,6 +173,14 @@ inline std::string text(const CK_UTF8CHAR* p, std::size_t n) {
     std::string s(reinterpret_cast<const char*>(p), n);
     while (!s.empty() && s.back() == ' ') s.pop_back();
     return s;
+}
+
+// Every slot event queued so far (C_WaitForSlotEvent without blocking).
+inline std::set<CK_SLOT_ID> drainEvents(CK_FUNCTION_LIST_PTR f) {
+    std::set<CK_SLOT_ID> slots;
+    CK_SLOT_ID slot;
+    while (f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, nullptr) == CKR_OK) slots.insert(slot);
+    return slots;
 }
 
 }  // namespace mynacard::p11test

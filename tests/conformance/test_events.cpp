@@ -10,15 +10,6 @@
 using namespace mynacard;
 using namespace mynacard::p11test;
 
-namespace {
-std::set<CK_SLOT_ID> drainEvents(CK_FUNCTION_LIST_PTR f) {
-    std::set<CK_SLOT_ID> slots;
-    CK_SLOT_ID slot;
-    while (f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, nullptr) == CKR_OK) slots.insert(slot);
-    return slots;
-}
-}  // namespace
-
 TEST_CASE("no slot event for the card present at C_Initialize", "[events]") {
     Fixture fx;
     CK_SLOT_ID slot = 99;

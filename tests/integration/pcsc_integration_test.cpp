@@ -4,7 +4,6 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <functional>
 #include <future>
 #include <memory>
@@ -13,6 +12,7 @@
 
 #include "apdu/pcsc/pcsc_context.h"
 #include "apdu/pcsc/pcsc_transport.h"
+#include "pcsc_ns_env.h"
 #include "test_card.h"
 
 using namespace std::chrono_literals;
@@ -24,22 +24,6 @@ using mynacard::test::TestCard;
 using Kind = TransportError::Kind;
 
 namespace {
-
-struct Env {
-    std::string host;
-    std::uint16_t port;
-    std::string reader;
-};
-
-// The harness exports these; without them we are not in the private namespace.
-Env env() {
-    const char* ns = std::getenv("MYNACARD_PCSC_NS");
-    const char* port = std::getenv("MYNACARD_VPCD_PORT");
-    const char* reader = std::getenv("MYNACARD_READER");
-    if (!ns || std::string(ns) != "1" || !port || !reader)
-        FAIL("not inside scripts/pcsc-ns: refusing to talk to a pcscd that may have real readers");
-    return {"127.0.0.1", static_cast<std::uint16_t>(std::atoi(port)), reader};
-}
 
 Kind kindOf(const std::function<void()>& f) {
     try {
@@ -57,7 +41,7 @@ const Bytes kSelectJpki = {0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00,
 }  // namespace
 
 TEST_CASE("only the private vpcd readers are visible", "[integration]") {
-    const Env e = env();
+    const auto e = mynacard::test::pcscNsEnv();
     Context ctx;
     auto readers = ctx.listReaders();
     // vpcd serves two slots per port: NAME 00 00 (port) and NAME 00 01 (port + 1).
@@ -67,7 +51,7 @@ TEST_CASE("only the private vpcd readers are visible", "[integration]") {
 }
 
 TEST_CASE("card insertion, APDUs in a transaction, removal", "[integration]") {
-    const Env e = env();
+    const auto e = mynacard::test::pcscNsEnv();
     Context ctx;
     REQUIRE_FALSE(ctx.status(e.reader).present());
     CHECK(kindOf([&] { PcscTransport t(ctx, e.reader); }) == Kind::NoCard);
@@ -125,7 +109,7 @@ TEST_CASE("card insertion, APDUs in a transaction, removal", "[integration]") {
 }
 
 TEST_CASE("a reset by another process is reported once, the command is not resent", "[integration]") {
-    const Env e = env();
+    const auto e = mynacard::test::pcscNsEnv();
     Context ctx;
     // pcscd notices a removal only on its next poll: let the previous test's card go first.
     REQUIRE(ctx.waitForRemoval(e.reader, 10s));
@@ -155,7 +139,7 @@ TEST_CASE("a reset by another process is reported once, the command is not resen
 }
 
 TEST_CASE("waits time out and can be cancelled from another thread", "[integration]") {
-    const Env e = env();
+    const auto e = mynacard::test::pcscNsEnv();
     Context ctx;
     // pcscd notices a removal only on its next poll: let the previous test's card go first.
     REQUIRE(ctx.waitForRemoval(e.reader, 10s));
@@ -182,7 +166,7 @@ TEST_CASE("waits time out and can be cancelled from another thread", "[integrati
 }
 
 TEST_CASE("the event counter tells a re-inserted card apart", "[integration]") {
-    const Env e = env();
+    const auto e = mynacard::test::pcscNsEnv();
     Context ctx;
     REQUIRE(ctx.waitForRemoval(e.reader, 10s));
     std::uint16_t first;

@@ -31,6 +31,8 @@ TEST_CASE("ReaderState decodes flags and the event counter", "[pcsc]") {
     for (unsigned flag : {SCARD_STATE_UNKNOWN, SCARD_STATE_UNAVAILABLE, SCARD_STATE_IGNORE}) {
         s.eventState = flag;
         CHECK(s.unavailable());
+        // Only a reader pcscd does not know is gone; an unavailable one is still there.
+        CHECK(s.unknownReader() == (flag != SCARD_STATE_UNAVAILABLE));
     }
     s.eventState = SCARD_STATE_PRESENT | SCARD_STATE_EXCLUSIVE;
     CHECK(s.inUseExclusively());
