@@ -43,6 +43,14 @@ std::string traceCommand(const CommandApdu& c, const Bytes& encoded) {
     return out;
 }
 
+// "[n bytes] SW" (or "SW" alone): the shape of a response without its possibly personal data.
+std::string summarizeResponse(const Bytes& raw) {
+    if (raw.size() < 2) return "[" + std::to_string(raw.size()) + " bytes, no status word]";
+    const std::string sw = toHex(&raw[raw.size() - 2], 2);
+    if (raw.size() == 2) return sw;
+    return "[" + std::to_string(raw.size() - 2) + " bytes] " + sw;
+}
+
 // Wipes an encoded secret-bearing APDU on every exit path.
 struct WipeOnExit {
     Bytes& bytes;
@@ -64,7 +72,8 @@ ResponseApdu CardChannel::exchange(const CommandApdu& command) {
         // A trace is an observer: its failure must never change the outcome of a card operation
         // (e.g. turn a successful VERIFY into an error the caller would retry).
         try {
-            trace_(TraceEvent{traceCommand(command, encoded), toHex(raw, true)});
+            trace_(TraceEvent{traceCommand(command, encoded), toHex(raw, true),
+                              summarizeResponse(raw)});
         } catch (...) {
         }
     }

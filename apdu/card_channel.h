@@ -20,6 +20,10 @@ namespace mynacard::apdu {
 struct TraceEvent {
     std::string command;   // hex, spaced
     std::string response;  // hex, spaced, data + SW
+    // The response without its data: "[1234 bytes] 9000", or only the SW when there is no data.
+    // For logs that outlive the user's terminal (the PKCS#11 debug log): response data carries
+    // personal data (the signature certificate holds the holder's name, address, birth date).
+    std::string responseSummary;
 };
 
 class CardChannel {

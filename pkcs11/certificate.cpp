@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "apdu/errors.h"
+#include "apdu/libctx.h"
 
 namespace mynacard::p11 {
 namespace {
@@ -48,9 +49,11 @@ apdu::Bytes ckDate(const ASN1_TIME* t) {
     return apdu::Bytes(buf, buf + 8);
 }
 
+// Every fetch (decoding, hashing, RSA) goes to apdu::libctx(), not the host's default context.
 PKeyPtr publicKey(const CertInfo& cert) {
     const unsigned char* p = cert.spki.data();
-    PKeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(cert.spki.size())));
+    PKeyPtr key(d2i_PUBKEY_ex(nullptr, &p, static_cast<long>(cert.spki.size()), apdu::libctx(),
+                              nullptr));
     return key;
 }
 
@@ -58,7 +61,7 @@ PKeyPtr publicKey(const CertInfo& cert) {
 
 CertInfo parseCertificate(const apdu::Bytes& der) {
     const unsigned char* p = der.data();
-    X509Ptr x509(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    X509Ptr x509(apdu::decodeCertificate(&p, static_cast<long>(der.size())));
     if (!x509) throw ProtocolError("certificate: not DER X.509");
     CertInfo info;
     // Keep only the certificate itself: card files carry trailing filler (spec §4.3).
@@ -88,7 +91,10 @@ CertInfo parseCertificate(const apdu::Bytes& der) {
     info.modulusBits = static_cast<unsigned long>(BN_num_bits(n));
     info.spki = i2d<EVP_PKEY>(key, i2d_PUBKEY);
     info.keyId.resize(SHA_DIGEST_LENGTH);
-    SHA1(info.modulus.data(), info.modulus.size(), info.keyId.data());
+    apdu::EvpMdPtr sha1 = apdu::fetchDigest("SHA1");
+    if (!sha1 || EVP_Digest(info.modulus.data(), info.modulus.size(), info.keyId.data(), nullptr,
+                            sha1.get(), nullptr) != 1)
+        throw ProtocolError("certificate: cannot compute the key id (SHA-1)");
     info.notBefore = ckDate(X509_get0_notBefore(x509.get()));
     info.notAfter = ckDate(X509_get0_notAfter(x509.get()));
     return info;
@@ -97,7 +103,7 @@ CertInfo parseCertificate(const apdu::Bytes& der) {
 bool signatureMatches(const CertInfo& cert, const apdu::Bytes& input, const apdu::Bytes& signature) {
     PKeyPtr key = publicKey(cert);
     if (!key) return false;
-    CtxPtr ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(apdu::libctx(), key.get(), nullptr));
     if (!ctx || EVP_PKEY_verify_recover_init(ctx.get()) != 1 ||
         EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1)
         return false;

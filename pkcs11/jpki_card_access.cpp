@@ -42,7 +42,9 @@ public:
         : transport_(std::move(transport)), session_(*transport_), jpki_(session_) {
         if (log::apdusEnabled())
             session_.channel().setTraceHook([](const apdu::TraceEvent& e) {
-                P11_LOG("apdu > " + e.command + " < " + e.response);  // secrets masked by the channel
+                // Commands: secrets masked by the channel. Responses: length and SW only, as the
+                // log file outlives the session and certificates carry the holder's personal data.
+                P11_LOG("apdu > " + e.command + " < " + e.responseSummary);
             });
     }
 

@@ -7,7 +7,8 @@
 namespace mynacard::p11::log {
 
 bool enabled();
-// MYNACARD_PKCS11_DEBUG=2 also logs APDUs (the channel masks VERIFY/CHANGE data).
+// MYNACARD_PKCS11_DEBUG=2 also logs APDUs: commands with VERIFY/CHANGE data masked by the
+// channel, responses as their length and status word only (no personal data).
 bool apdusEnabled();
 void write(const std::string& line);
 // Re-reads the environment (C_Initialize), so a forked child or a test can switch it.

@@ -2,22 +2,24 @@
 
 #include <algorithm>
 
+#include "apdu/libctx.h"
+
 namespace mynacard::p11 {
 namespace {
 
 struct HashEntry {
     CK_MECHANISM_TYPE digest, sign;
-    const EVP_MD* (*md)();
+    const char* md;  // fetched from apdu::libctx(), never from the host's default context
     // DigestInfo prefix up to and including the OCTET STRING header (RFC 8017 §9.2 note 1).
     const char* prefix;
 };
 
 const HashEntry kHashes[] = {
-    {CKM_SHA_1, CKM_SHA1_RSA_PKCS, EVP_sha1, "3021300906052B0E03021A05000414"},
-    {CKM_SHA224, CKM_SHA224_RSA_PKCS, EVP_sha224, "302D300D06096086480165030402040500041C"},
-    {CKM_SHA256, CKM_SHA256_RSA_PKCS, EVP_sha256, "3031300D060960864801650304020105000420"},
-    {CKM_SHA384, CKM_SHA384_RSA_PKCS, EVP_sha384, "3041300D060960864801650304020205000430"},
-    {CKM_SHA512, CKM_SHA512_RSA_PKCS, EVP_sha512, "3051300D060960864801650304020305000440"},
+    {CKM_SHA_1, CKM_SHA1_RSA_PKCS, "SHA1", "3021300906052B0E03021A05000414"},
+    {CKM_SHA224, CKM_SHA224_RSA_PKCS, "SHA224", "302D300D06096086480165030402040500041C"},
+    {CKM_SHA256, CKM_SHA256_RSA_PKCS, "SHA256", "3031300D060960864801650304020105000420"},
+    {CKM_SHA384, CKM_SHA384_RSA_PKCS, "SHA384", "3041300D060960864801650304020205000430"},
+    {CKM_SHA512, CKM_SHA512_RSA_PKCS, "SHA512", "3051300D060960864801650304020305000440"},
 };
 
 const HashEntry* hashFor(CK_MECHANISM_TYPE m) {
@@ -65,10 +67,11 @@ CK_MECHANISM_INFO mechanismInfo(CK_MECHANISM_TYPE type) {
 Hasher::Hasher(CK_MECHANISM_TYPE mechanism) {
     const HashEntry* h = hashFor(mechanism);
     if (!h) fail(CKR_MECHANISM_INVALID);
-    md_ = h->md();
+    md_.reset(apdu::fetchDigest(h->md).release(), EVP_MD_free);
+    if (!md_) fail(CKR_GENERAL_ERROR);  // the private context lacks the hash: not the caller's fault
     hash_ = h->digest;
     ctx_.reset(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), md_, nullptr) != 1) fail(CKR_HOST_MEMORY);
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), md_.get(), nullptr) != 1) fail(CKR_HOST_MEMORY);
 }
 
 void Hasher::update(const std::uint8_t* data, std::size_t size) {
@@ -76,7 +79,7 @@ void Hasher::update(const std::uint8_t* data, std::size_t size) {
 }
 
 apdu::Bytes Hasher::final() {
-    apdu::Bytes out(static_cast<std::size_t>(EVP_MD_get_size(md_)));
+    apdu::Bytes out(static_cast<std::size_t>(EVP_MD_get_size(md_.get())));
     unsigned int len = 0;
     if (EVP_DigestFinal_ex(ctx_.get(), out.data(), &len) != 1) fail(CKR_GENERAL_ERROR);
     out.resize(len);
@@ -86,14 +89,14 @@ apdu::Bytes Hasher::final() {
 apdu::Bytes Hasher::peekFinal() const {
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> copy(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     if (!copy || EVP_MD_CTX_copy_ex(copy.get(), ctx_.get()) != 1) fail(CKR_HOST_MEMORY);
-    apdu::Bytes out(static_cast<std::size_t>(EVP_MD_get_size(md_)));
+    apdu::Bytes out(static_cast<std::size_t>(EVP_MD_get_size(md_.get())));
     unsigned int len = 0;
     if (EVP_DigestFinal_ex(copy.get(), out.data(), &len) != 1) fail(CKR_GENERAL_ERROR);
     out.resize(len);
     return out;
 }
 
-std::size_t Hasher::size() const { return static_cast<std::size_t>(EVP_MD_get_size(md_)); }
+std::size_t Hasher::size() const { return static_cast<std::size_t>(EVP_MD_get_size(md_.get())); }
 
 apdu::Bytes Hasher::digestInfo(const apdu::Bytes& digest) const {
     apdu::Bytes out = apdu::fromHex(hashFor(hash_)->prefix);

@@ -37,7 +37,7 @@ public:
 
 private:
     std::shared_ptr<EVP_MD_CTX> ctx_;
-    const EVP_MD* md_ = nullptr;
+    std::shared_ptr<EVP_MD> md_;  // fetched (apdu::libctx()), so owned: EVP_MD_free
     CK_MECHANISM_TYPE hash_ = 0;
 };
 

@@ -7,12 +7,14 @@
 #include <openssl/x509.h>
 
 #include "apdu/errors.h"
+#include "apdu/libctx.h"
 
 namespace mynacard::card {
 
+// Every fetch goes to apdu::libctx(), never to the host process's default context (libctx.h).
 PublicKey publicKeyFromCertificate(const apdu::Bytes& der) {
     const unsigned char* p = der.data();
-    X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+    X509* cert = apdu::decodeCertificate(&p, static_cast<long>(der.size()));
     if (cert == nullptr) throw ProtocolError("certificate from the card is not valid DER X.509");
     EVP_PKEY* key = X509_get_pubkey(cert);
     X509_free(cert);
@@ -25,7 +27,7 @@ PublicKey rsaPublicKey(const apdu::Bytes& modulus, const apdu::Bytes& exponent) 
     BIGNUM* e = BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr);
     OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
     OSSL_PARAM* params = nullptr;
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(apdu::libctx(), "RSA", nullptr);
     EVP_PKEY* key = nullptr;
     if (n && e && bld && ctx && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1 &&
@@ -50,7 +52,7 @@ std::size_t keySizeBytes(const PublicKey& key) {
 bool verifyPkcs1Payload(const PublicKey& key, const apdu::Bytes& expectedPayload,
                         const apdu::Bytes& signature) {
     if (!key || signature.size() != keySizeBytes(key)) return false;
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(key.get(), nullptr);
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(apdu::libctx(), key.get(), nullptr);
     bool ok = false;
     if (ctx != nullptr && EVP_PKEY_verify_recover_init(ctx) == 1 &&
         EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1) {
@@ -70,7 +72,8 @@ bool verifyPkcs1Payload(const PublicKey& key, const apdu::Bytes& expectedPayload
 apdu::Bytes sha256(const std::uint8_t* data, std::size_t size) {
     apdu::Bytes out(32);
     unsigned int len = 0;
-    if (EVP_Digest(data, size, out.data(), &len, EVP_sha256(), nullptr) != 1 || len != 32)
+    apdu::EvpMdPtr md = apdu::fetchDigest("SHA256");
+    if (!md || EVP_Digest(data, size, out.data(), &len, md.get(), nullptr) != 1 || len != 32)
         throw Error("OpenSSL cannot compute SHA-256");
     return out;
 }

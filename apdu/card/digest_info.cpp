@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "apdu/errors.h"
+#include "apdu/libctx.h"
 
 namespace mynacard::card {
 
@@ -75,10 +76,11 @@ apdu::Bytes digestInfo(HashAlgorithm alg, const apdu::Bytes& digest) {
 }
 
 apdu::Bytes hashData(HashAlgorithm alg, const apdu::Bytes& data) {
-    const EVP_MD* md = EVP_get_digestbyname(hashName(alg));
+    // Fetched from apdu::libctx(), not the host process's default context (libctx.h).
+    apdu::EvpMdPtr md = apdu::fetchDigest(hashName(alg));
     apdu::Bytes out(EVP_MAX_MD_SIZE);
     unsigned int len = 0;
-    if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1)
+    if (!md || EVP_Digest(data.data(), data.size(), out.data(), &len, md.get(), nullptr) != 1)
         throw Error(std::string("OpenSSL cannot compute ") + hashName(alg));
     out.resize(len);
     return out;

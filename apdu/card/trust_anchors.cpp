@@ -10,6 +10,7 @@
 
 #include "apdu/card/digest_info.h"
 #include "apdu/errors.h"
+#include "apdu/libctx.h"
 
 namespace mynacard::card {
 
@@ -28,13 +29,15 @@ TrustAnchors TrustAnchors::fromPem(const std::string& pem) {
         EVP_PKEY* key = nullptr;
         std::string label;
         if (type == "PUBLIC KEY") {
-            key = d2i_PUBKEY(nullptr, &p, len);
+            key = d2i_PUBKEY_ex(nullptr, &p, len, apdu::libctx(), nullptr);
             label = "public key #" + std::to_string(index);
         } else if (type == "RSA PUBLIC KEY") {
+            // No _ex variant in OpenSSL 3.0; it builds a legacy RSA key without fetching, and
+            // verifyPkcs1Payload() exports it into apdu::libctx() when it is used.
             key = d2i_PublicKey(EVP_PKEY_RSA, nullptr, &p, len);
             label = "RSA public key #" + std::to_string(index);
         } else if (type == "CERTIFICATE") {
-            X509* cert = d2i_X509(nullptr, &p, len);
+            X509* cert = apdu::decodeCertificate(&p, len);
             if (cert != nullptr) {
                 key = X509_get_pubkey(cert);
                 char buf[256];

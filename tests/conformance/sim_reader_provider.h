@@ -176,6 +176,37 @@ private:
     bool cancelled_ = false;
 };
 
+// A Transport that forwards everything to another one: tests derive from it to run code around
+// the card's side of each exchange (another thread, another OpenSSL library context).
+class ForwardingTransport : public apdu::Transport {
+public:
+    explicit ForwardingTransport(std::unique_ptr<apdu::Transport> inner) : inner_(std::move(inner)) {}
+    apdu::Bytes transmit(const apdu::Bytes& command) override { return inner_->transmit(command); }
+    apdu::Bytes atr() const override { return inner_->atr(); }
+    std::string readerName() const override { return inner_->readerName(); }
+    void beginTransaction() override { inner_->beginTransaction(); }
+    void endTransaction() override { inner_->endTransaction(); }
+
+protected:
+    std::unique_ptr<apdu::Transport> inner_;
+};
+
+// SimReaderProvider whose connections go through a Wrapper (a ForwardingTransport subclass).
+template <typename Wrapper>
+class WrappedSimReaderProvider : public p11::ReaderProvider {
+public:
+    explicit WrappedSimReaderProvider(std::shared_ptr<SimWorld> world) : inner_(std::move(world)) {}
+    std::vector<p11::ReaderInfo> readers() override { return inner_.readers(); }
+    std::unique_ptr<apdu::Transport> connect(const std::string& reader) override {
+        return std::make_unique<Wrapper>(inner_.connect(reader));
+    }
+    bool waitForChange(int timeoutMs) override { return inner_.waitForChange(timeoutMs); }
+    void cancel() override { inner_.cancel(); }
+
+private:
+    SimReaderProvider inner_;
+};
+
 // Registers the simulator-backed provider and the production JPKI CardAccess.
 inline void useSimulator(const std::shared_ptr<SimWorld>& world) {
     p11::setHooks({[world] { return std::make_unique<SimReaderProvider>(world); },

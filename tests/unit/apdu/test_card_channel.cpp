@@ -251,6 +251,9 @@ TEST_CASE("trace sees 61xx / 6Cxx follow-ups as their own lines", "[channel][tra
     CHECK(ev[1].command == "00 84 00 00 02");
     CHECK(ev[2].command == "00 C0 00 00 01");
     CHECK(ev[2].response == "AA 90 00");
+    // The summary for logs that must not hold response data (PKCS#11 debug log, issue 13).
+    CHECK(ev[0].responseSummary == "6C02");
+    CHECK(ev[2].responseSummary == "[1 bytes] 9000");
 }
 
 TEST_CASE("a throwing trace hook does not change the card operation's result", "[channel][trace]") {

@@ -57,9 +57,9 @@ namespace {
 // The card side of the link: the simulator's own copies of a command (it parses the APDU and
 // compares the PIN) are the card's business, so it runs inside a CardScope. The response is
 // copied out of the scope so that what the host keeps of it is scanned like any host memory.
-class CardSideTransport : public apdu::Transport {
+class CardSideTransport : public p11test::ForwardingTransport {
   public:
-    explicit CardSideTransport(std::unique_ptr<apdu::Transport> inner) : inner_(std::move(inner)) {}
+    using ForwardingTransport::ForwardingTransport;
     apdu::Bytes transmit(const apdu::Bytes& command) override {
         apdu::Bytes response;
         std::exception_ptr error;
@@ -76,13 +76,6 @@ class CardSideTransport : public apdu::Transport {
         if (error) std::rethrow_exception(error);
         return apdu::Bytes(response.begin(), response.end());
     }
-    apdu::Bytes atr() const override { return inner_->atr(); }
-    std::string readerName() const override { return inner_->readerName(); }
-    void beginTransaction() override { inner_->beginTransaction(); }
-    void endTransaction() override { inner_->endTransaction(); }
-
-  private:
-    std::unique_ptr<apdu::Transport> inner_;
 };
 
 // Builds a card on a card thread (its profile holds the PINs) inside a CardScope.
@@ -403,20 +396,6 @@ TEST_CASE("no unwiped secret copy: text AP PIN and 照合番号B, face AP, 住�
 
 namespace {
 
-class CardSideProvider : public p11::ReaderProvider {
-  public:
-    explicit CardSideProvider(std::shared_ptr<p11test::SimWorld> world) : inner_(world) {}
-    std::vector<p11::ReaderInfo> readers() override { return inner_.readers(); }
-    std::unique_ptr<apdu::Transport> connect(const std::string& reader) override {
-        return std::make_unique<CardSideTransport>(inner_.connect(reader));
-    }
-    bool waitForChange(int timeoutMs) override { return inner_.waitForChange(timeoutMs); }
-    void cancel() override { inner_.cancel(); }
-
-  private:
-    p11test::SimReaderProvider inner_;
-};
-
 CK_UTF8CHAR_PTR utf8(const char* s) {
     return reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>(s));
 }
@@ -429,7 +408,7 @@ TEST_CASE("no unwiped PIN copy: PKCS#11 C_Login, C_Sign, C_SetPIN", "[secrets]")
     std::shared_ptr<sim::SimCard> card(makeCardOnCardThread().release());
     world->addReader("Secrets Reader 0", card);
     p11::setHooks(
-        {[world] { return std::make_unique<CardSideProvider>(world); }, &p11::makeJpkiCardAccess});
+        {[world] { return std::make_unique<p11test::WrappedSimReaderProvider<CardSideTransport>>(world); }, &p11::makeJpkiCardAccess});
     CK_FUNCTION_LIST_PTR f = nullptr;
     REQUIRE(C_GetFunctionList(&f) == CKR_OK);
     REQUIRE(f->C_Initialize(nullptr) == CKR_OK);
