@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "apdu/bytes.h"
@@ -58,6 +59,11 @@ public:
     // PC/SC transaction around a multi-APDU operation (nests).
     virtual void beginTransaction() = 0;
     virtual void endTransaction() = 0;
+    // Lets go of the PC/SC connection between operations (the next operation connects again).
+    virtual void releaseHandle() = 0;
+    // Whether another client holds a connection to the card (apdu::Transport). Outside a
+    // transaction.
+    virtual std::optional<bool> otherClientsConnected() = 0;
 };
 
 using CardAccessFactory =

@@ -98,6 +98,10 @@ public:
     void endTransaction() override {
         if (!transactions_.empty()) transactions_.pop_back();
     }
+    void releaseHandle() override { transport_->release(); }
+    std::optional<bool> otherClientsConnected() override {
+        return transport_->otherClientsConnected();
+    }
 
 private:
     // Both counters with an empty VERIFY naming the key EF by SFI (P2 = 80|SFI, spec §3: 00 20 00

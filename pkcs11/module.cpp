@@ -56,9 +56,15 @@ void logOutCards(State& s, bool atExit) {
             lock.lock();
         }
         if (card->gone) continue;
+        const bool signatureUnlocked = card->loggedIn[static_cast<int>(TokenKind::Sign)];
         card->loggedIn[0] = false;
         card->loggedIn[1] = false;
         try {
+            // The logout policy (logoutCard): the auth login stays for another connected client.
+            if (!signatureUnlocked && card->access->otherClientsConnected().value_or(false)) {
+                P11_LOG("reader '" + card->reader + "': auth login left for another application");
+                continue;
+            }
             card->access->beginTransaction();
             card->access->logout();
             card->access->endTransaction();

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -105,6 +106,8 @@ struct SlotPair {
     std::uint32_t eventCounter = 0;
     std::shared_ptr<Card> card;  // set once identified as a My Number Card
     bool identified = false;     // identification done for the current insertion
+    bool identifying = false;    // a thread is identifying it, without the module lock
+    std::uint64_t identifyTicket = 0;  // which identification may publish its result
 };
 
 struct State {
@@ -116,6 +119,7 @@ struct State {
     std::map<CK_SESSION_HANDLE, std::shared_ptr<Session>> sessions;
     CK_SESSION_HANDLE nextSession = 1;
     std::deque<CK_SLOT_ID> events;
+    std::condition_variable identifiedCv;  // a pair's identification ended (module lock)
     // MYNACARD_PKCS11_ALLOW_FINAL_TRY=1 at C_Initialize: C_Login / C_SetPIN may spend the last
     // remaining try. Otherwise the module refuses it with CKR_PIN_LOCKED and sends nothing.
     bool allowFinalTry = false;
@@ -134,9 +138,16 @@ std::shared_ptr<State> current();
 // ---- slot_table.cpp: readers, slots, events, identification -------------------------------------
 // Re-reads the readers (no APDU); queues slot events unless `initial`. Module lock held.
 void refreshSlots(State& s, bool initial = false);
-// The identified card of a slot (identifies a newly inserted card once), or null when the slot
-// has no My Number token. Module lock held. Throws CKR_SLOT_ID_INVALID.
-std::shared_ptr<Card> tokenCard(State& s, CK_SLOT_ID slot);
+// The identified card of a slot, or null when the slot has no My Number token. Module lock held
+// in `lock`; a newly inserted card is identified once, with the lock released meanwhile (the
+// PC/SC transaction may wait for another process, issue 13 defect 6): the slot table may have
+// changed when this returns. Throws CKR_SLOT_ID_INVALID.
+std::shared_ptr<Card> tokenCard(State& s, std::unique_lock<std::mutex>& lock, CK_SLOT_ID slot);
+// Logs the card out after our `kind` token is done with it, by the logout policy
+// (pkcs11/README.md): after the signature password always; after the auth PIN unless our
+// signature token still needs the state or another PC/SC client is connected to the card (it
+// may be using the auth login). Never throws.
+void logoutCard(State& s, const std::shared_ptr<Card>& card, TokenKind kind);
 // Marks the card gone and closes its sessions. Module lock held.
 void dropCard(State& s, std::shared_ptr<Card> card);
 // Runs a card operation under the card lock and a PC/SC transaction; a removal, swap or reset

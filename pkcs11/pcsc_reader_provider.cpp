@@ -24,6 +24,9 @@ public:
     std::string readerName() const override { return transport_.readerName(); }
     void beginTransaction() override { transport_.beginTransaction(); }
     void endTransaction() override { transport_.endTransaction(); }
+    std::optional<bool> otherClientsConnected() override {
+        return transport_.otherClientsConnected();
+    }
 
 private:
     std::shared_ptr<const pcsc::Context> context_;  // declared first: destroyed after transport_

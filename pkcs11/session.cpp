@@ -18,25 +18,6 @@ bool tokenHasSessions(const State& s, const Card* card, TokenKind kind) {
     });
 }
 
-// Logs the card out after `kind` was verified by us and is no longer wanted, by the logout
-// policy (pkcs11/README.md): the card has one security state for both keys, so
-// - after the signature password, always: the legally binding key is never left unlocked, and
-//   the auth token (ours or another process's) loses its login too;
-// - after the auth PIN, unless our signature token is still logged in (it needs the state).
-// Never throws: a card that cannot be reached is logged out by its removal anyway.
-void logoutCard(State& s, const std::shared_ptr<Card>& card, TokenKind kind) {
-    if (card->gone) return;
-    if (kind == TokenKind::Auth && card->loggedIn[static_cast<int>(TokenKind::Sign)]) return;
-    card->loggedIn[0] = false;
-    card->loggedIn[1] = false;
-    try {
-        withCard(s, card, [&] { card->access->logout(); });
-    } catch (const std::exception& e) {
-        P11_LOG(std::string("logout: ") + e.what());
-    } catch (...) {
-    }
-}
-
 // The last session of a token closed: the user is logged out (v2.40 §5.6), and so is the card.
 void logoutAfterLastSession(State& s, const std::shared_ptr<Card>& card, TokenKind kind) {
     if (!card->loggedIn[static_cast<int>(kind)].exchange(false)) return;
@@ -89,6 +70,38 @@ void trackingTries(Card& card, TokenKind kind, F&& f) {
 
 }  // namespace
 
+void logoutCard(State& s, const std::shared_ptr<Card>& card, TokenKind kind) {
+    if (card->gone) return;
+    // After the auth PIN, our signature token may still need the state.
+    if (kind == TokenKind::Auth && card->loggedIn[static_cast<int>(TokenKind::Sign)]) return;
+    // The card has one security state for both keys and every process; its only logout is a
+    // re-SELECT, which logs out everyone. After the signature password: always (the legally
+    // binding key is never left unlocked; another process's auth login goes with it). After the
+    // auth PIN: only when no other PC/SC client is connected (it may be using the login).
+    card->loggedIn[0] = false;
+    card->loggedIn[1] = false;
+    try {
+        if (kind == TokenKind::Auth) {
+            // Asked outside a transaction: an exclusive reconnect cannot happen inside one.
+            std::lock_guard<std::mutex> lock(card->mutex);
+            if (card->access->otherClientsConnected().value_or(false)) {
+                P11_LOG("reader '" + card->reader +
+                        "': auth login left on the card: another application is connected");
+                card->access->releaseHandle();
+                return;
+            }
+        }
+        withCard(s, card, [&] {
+            // Another thread of ours logged in meanwhile: the state is wanted again.
+            if (card->loggedIn[0] || card->loggedIn[1]) return;
+            card->access->logout();
+        });
+    } catch (const std::exception& e) {
+        P11_LOG(std::string("logout: ") + e.what());
+    } catch (...) {
+    }
+}
+
 std::shared_ptr<Session> getSession(State& s, CK_SESSION_HANDLE handle) {
     std::lock_guard<std::mutex> lock(s.mutex);
     auto it = s.sessions.find(handle);
@@ -115,7 +128,7 @@ void countSessions(const State& s, CK_SLOT_ID slot, CK_ULONG& all, CK_ULONG& rw)
 CK_RV openSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE_PTR handle) {
     auto s = current();
     if (!handle) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lock(s->mutex);
+    std::unique_lock<std::mutex> lock(s->mutex);
     if (slot >= 2 * kSlotPairs) return CKR_SLOT_ID_INVALID;
     if (!(flags & CKF_SERIAL_SESSION)) return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
     try {
@@ -123,7 +136,7 @@ CK_RV openSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE_PTR handle)
     } catch (const TransportError& e) {
         P11_LOG(std::string("C_OpenSession: ") + e.what());
     }
-    auto card = tokenCard(*s, slot);
+    auto card = tokenCard(*s, lock, slot);
     if (!card) return CKR_TOKEN_NOT_PRESENT;
     auto session = std::make_shared<Session>();
     session->handle = s->nextSession++;
@@ -236,11 +249,12 @@ CK_RV logout(CK_SESSION_HANDLE handle) {
     auto session = getSession(*s, handle);
     auto& card = session->card;
     if (!card->loggedIn[static_cast<int>(session->kind)]) return CKR_USER_NOT_LOGGED_IN;
-    // Selecting another applet drops the JPKI state of both keys (spec §3), so both tokens of
-    // the card are logged out. Never a card reset.
+    // Our token is logged out whatever happens; the card by the logout policy. Selecting another
+    // applet drops the JPKI state of both keys (spec §3), so both tokens of the card are logged
+    // out. Never a card reset.
+    logoutCard(*s, card, session->kind);
     card->loggedIn[0] = false;
     card->loggedIn[1] = false;
-    withCard(*s, card, [&] { card->access->logout(); });
     return CKR_OK;
 }
 

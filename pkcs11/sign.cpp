@@ -270,9 +270,9 @@ CK_RV refuseInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mechanism, CK_OBJECT_HAND
 CK_RV initToken(CK_SLOT_ID slot, CK_UTF8CHAR_PTR pin, CK_ULONG len, CK_UTF8CHAR_PTR label) {
     auto s = current();
     if (!label || (!pin && len)) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lock(s->mutex);
+    std::unique_lock<std::mutex> lock(s->mutex);
     if (slot >= 2 * kSlotPairs) return CKR_SLOT_ID_INVALID;
-    if (!tokenCard(*s, slot)) return CKR_TOKEN_NOT_PRESENT;
+    if (!tokenCard(*s, lock, slot)) return CKR_TOKEN_NOT_PRESENT;
     return CKR_TOKEN_WRITE_PROTECTED;
 }
 

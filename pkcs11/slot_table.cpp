@@ -7,6 +7,7 @@
 #include "apdu/errors.h"
 #include "pkcs11/log.h"
 #include "pkcs11/module.h"
+#include "pkcs11/on_demand_transport.h"
 
 namespace mynacard::p11 {
 namespace {
@@ -22,6 +23,12 @@ void clearPair(State& s, SlotPair& p) {
     if (p.card) dropCard(s, p.card);
     p.card.reset();
     p.identified = false;
+    // An identification still running for the old insertion is not published (identifyPair).
+    if (p.identifying) {
+        p.identifying = false;
+        ++p.identifyTicket;
+        s.identifiedCv.notify_all();
+    }
 }
 
 bool isRemoval(const TransportError& e) {
@@ -39,22 +46,29 @@ bool isRemoval(const TransportError& e) {
     }
 }
 
-// Connects and identifies a newly inserted card: one transaction, before any VERIFY (the 共通AP
-// serial must be read before the JPKI applet holds a verified state, spec §3).
-void identify(State& s, SlotPair& p) {
+// Connects and identifies a newly inserted card in one transaction, without the module lock
+// (the transaction may wait for another process's, issue 13 defect 6). Returns the card when it
+// is a My Number Card; `settled` is false when identification should be tried again later (a
+// transport error: the card may have been half inserted).
+std::shared_ptr<Card> identifyCard(State& s, const std::string& reader, bool& settled) {
+    settled = false;
     try {
         auto card = std::make_shared<Card>();
-        card->reader = p.reader;
-        card->access = s.makeCard(s.provider->connect(p.reader));
+        card->reader = reader;
+        ReaderProvider* provider = s.provider.get();  // outlives every card (State member order)
+        card->access = s.makeCard(std::make_unique<OnDemandTransport>(
+            [provider, reader] { return provider->connect(reader); }, reader));
         card->access->beginTransaction();
         try {
             card->identity = card->access->identify();
         } catch (...) {
             card->access->endTransaction();
+            card->access->releaseHandle();
             throw;
         }
         card->access->endTransaction();
-        p.identified = true;
+        card->access->releaseHandle();  // nothing is logged in: hold no handle (issue 13)
+        settled = true;
         for (int k = 0; k < 2; ++k) {
             int t = card->identity.triesLeft[k];
             if (t == CardIdentity::kNotRead) continue;
@@ -65,14 +79,45 @@ void identify(State& s, SlotPair& p) {
             card->tries[k] = t;
             card->triesAt[k] = nowMs();
         }
-        P11_LOG("reader '" + p.reader + "': " + card->identity.description);
-        if (card->identity.myNumberCard) p.card = std::move(card);
+        P11_LOG("reader '" + reader + "': " + card->identity.description);
+        if (card->identity.myNumberCard) return card;
     } catch (const TransportError& e) {
-        // Left unidentified: the next call tries again (the card may have been half inserted).
-        P11_LOG("reader '" + p.reader + "': identification failed: " + e.what());
+        P11_LOG("reader '" + reader + "': identification failed: " + e.what());
     } catch (const Error& e) {
-        p.identified = true;  // the card answers but not like a My Number Card: ignore it
-        P11_LOG("reader '" + p.reader + "': not a usable card: " + e.what());
+        settled = true;  // the card answers but not like a My Number Card: ignore it
+        P11_LOG("reader '" + reader + "': not a usable card: " + e.what());
+    }
+    return nullptr;
+}
+
+// Identifies the pair's card once per insertion, with the module lock released meanwhile;
+// threads asking for the same pair meanwhile wait for that one identification.
+void identifyPair(State& s, std::unique_lock<std::mutex>& lock, SlotPair& p) {
+    if (p.identifying) {
+        s.identifiedCv.wait(lock, [&] { return !p.identifying || s.finalized; });
+        return;
+    }
+    p.identifying = true;
+    const std::uint64_t ticket = ++p.identifyTicket;
+    const std::string reader = p.reader;
+    const std::uint32_t counter = p.eventCounter;
+    bool settled = false;
+    std::shared_ptr<Card> card;
+    lock.unlock();
+    try {
+        card = identifyCard(s, reader, settled);
+    } catch (...) {
+        settled = false;  // std::bad_alloc and the like: try again next time
+    }
+    lock.lock();
+    if (p.identifyTicket != ticket) return;  // the pair was recycled meanwhile
+    p.identifying = false;
+    s.identifiedCv.notify_all();
+    // Published only if it is still the same insertion (a removal or swap meanwhile: the next
+    // call identifies the new card).
+    if (p.reader == reader && p.present && p.eventCounter == counter && !s.finalized) {
+        p.identified = settled;
+        p.card = std::move(card);
     }
 }
 
@@ -113,7 +158,9 @@ void refreshSlots(State& s, bool initial) {
         if (!attached) {
             if (p.present && !initial) queueEvents(s, i);
             clearPair(s, p);
+            const std::uint64_t ticket = p.identifyTicket;
             p = SlotPair{};  // the pair becomes spare again
+            p.identifyTicket = ticket;  // tickets only grow: a late identification never lands
         }
     }
     for (const ReaderInfo& info : infos) {
@@ -144,12 +191,12 @@ void refreshSlots(State& s, bool initial) {
     if (serviceDown) std::rethrow_exception(serviceDown);
 }
 
-std::shared_ptr<Card> tokenCard(State& s, CK_SLOT_ID slot) {
+std::shared_ptr<Card> tokenCard(State& s, std::unique_lock<std::mutex>& lock, CK_SLOT_ID slot) {
     if (slot >= 2 * kSlotPairs) fail(CKR_SLOT_ID_INVALID);
     SlotPair& p = s.pairs[slot / 2];
     if (p.reader.empty() || !p.present) return nullptr;
-    if (!p.identified) identify(s, p);
-    if (!p.card) return nullptr;
+    if (!p.identified) identifyPair(s, lock, p);
+    if (p.reader.empty() || !p.present || !p.card) return nullptr;
     if (slot % 2 == 1 && p.card->noSignatureKey) return nullptr;
     return p.card;
 }
@@ -158,15 +205,22 @@ void withCard(State& s, const std::shared_ptr<Card>& cardPtr, const std::functio
     Card& card = *cardPtr;
     std::unique_lock<std::mutex> lock(card.mutex);
     if (card.gone) fail(CKR_DEVICE_REMOVED);
+    // The PC/SC handle is held between operations only while a token of the card is logged in
+    // (issue 13): the card's unlocked state must not be lost to an unnoticed reset then.
+    auto releaseIfIdle = [&card] {
+        if (!card.loggedIn[0] && !card.loggedIn[1]) card.access->releaseHandle();
+    };
     try {
         card.access->beginTransaction();
         try {
             op();
         } catch (...) {
             card.access->endTransaction();
+            releaseIfIdle();
             throw;
         }
         card.access->endTransaction();
+        releaseIfIdle();
     } catch (const TransportError& e) {
         if (!isRemoval(e)) throw;
         P11_LOG("reader '" + card.reader + "': card gone: " + e.what());
@@ -179,7 +233,7 @@ void withCard(State& s, const std::shared_ptr<Card>& cardPtr, const std::functio
 CK_RV getSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR list, CK_ULONG_PTR count) {
     auto s = current();
     if (!count) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lock(s->mutex);
+    std::unique_lock<std::mutex> lock(s->mutex);
     try {
         refreshSlots(*s);
     } catch (const TransportError& e) {
@@ -187,14 +241,14 @@ CK_RV getSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR list, CK_ULONG_PTR count
     }
     std::vector<CK_SLOT_ID> ids;
     for (CK_SLOT_ID slot = 0; slot < 2 * kSlotPairs; ++slot)
-        if (!tokenPresent || tokenCard(*s, slot)) ids.push_back(slot);
+        if (!tokenPresent || tokenCard(*s, lock, slot)) ids.push_back(slot);
     return returnList(ids, list, count);
 }
 
 CK_RV getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
     auto s = current();
     if (!info) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lock(s->mutex);
+    std::unique_lock<std::mutex> lock(s->mutex);
     if (slot >= 2 * kSlotPairs) return CKR_SLOT_ID_INVALID;
     try {
         refreshSlots(*s);
@@ -209,7 +263,7 @@ CK_RV getSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
     padText(info->slotDescription, sizeof info->slotDescription, description);
     padText(info->manufacturerID, sizeof info->manufacturerID, "mynacard project");
     info->flags = CKF_REMOVABLE_DEVICE | CKF_HW_SLOT;
-    if (tokenCard(*s, slot)) info->flags |= CKF_TOKEN_PRESENT;
+    if (tokenCard(*s, lock, slot)) info->flags |= CKF_TOKEN_PRESENT;
     info->hardwareVersion = {0, 1};
     info->firmwareVersion = {0, 1};
     return CKR_OK;

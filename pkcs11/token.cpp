@@ -144,14 +144,14 @@ CK_RV getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
     std::shared_ptr<Card> card;
     CK_ULONG sessions = 0, rwSessions = 0;
     {
-        std::lock_guard<std::mutex> lock(s->mutex);
+        std::unique_lock<std::mutex> lock(s->mutex);
         if (slot >= 2 * kSlotPairs) return CKR_SLOT_ID_INVALID;
         try {
             refreshSlots(*s);
         } catch (const TransportError& e) {
             P11_LOG(std::string("C_GetTokenInfo: ") + e.what());
         }
-        card = tokenCard(*s, slot);
+        card = tokenCard(*s, lock, slot);
         if (!card) return CKR_TOKEN_NOT_PRESENT;
         countSessions(*s, slot, sessions, rwSessions);
     }
@@ -201,18 +201,18 @@ CK_RV getTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
 CK_RV getMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count) {
     auto s = current();
     if (!count) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lock(s->mutex);
+    std::unique_lock<std::mutex> lock(s->mutex);
     if (slot >= 2 * kSlotPairs) return CKR_SLOT_ID_INVALID;
-    if (!tokenCard(*s, slot)) return CKR_TOKEN_NOT_PRESENT;
+    if (!tokenCard(*s, lock, slot)) return CKR_TOKEN_NOT_PRESENT;
     return returnList(supportedMechanisms(), list, count);
 }
 
 CK_RV getMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info) {
     auto s = current();
     if (!info) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lock(s->mutex);
+    std::unique_lock<std::mutex> lock(s->mutex);
     if (slot >= 2 * kSlotPairs) return CKR_SLOT_ID_INVALID;
-    if (!tokenCard(*s, slot)) return CKR_TOKEN_NOT_PRESENT;
+    if (!tokenCard(*s, lock, slot)) return CKR_TOKEN_NOT_PRESENT;
     *info = mechanismInfo(type);
     return CKR_OK;
 }

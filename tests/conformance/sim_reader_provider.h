@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -85,6 +86,18 @@ public:
     std::atomic<std::size_t> apdus{0};
     std::atomic<std::size_t> transactions{0};
     bool trace = false;                 // record APDUs (secrets included: tests only)
+    // Live transports per reader, and PC/SC clients of other processes a test pretends are
+    // connected (SimCardTransport::otherClientsConnected).
+    std::map<std::string, int> handles;
+    int otherClients = 0;
+    // "Another process holds a PC/SC transaction": beginTransaction waits while it is true.
+    void holdForeignTransaction(bool hold) {
+        std::lock_guard<std::mutex> lock(mutex);
+        foreignTransaction = hold;
+        cv.notify_all();
+    }
+    bool foreignTransaction = false;
+    int waitingTransactions = 0;
     // Fault injection: a non-empty answer replaces the card's (the card never sees the command).
     std::function<std::optional<apdu::Bytes>(const apdu::Bytes&)> intercept;
     std::vector<std::string> traceLog;
@@ -95,7 +108,19 @@ public:
     SimCardTransport(std::shared_ptr<SimWorld> world, std::string reader, std::uint32_t counter,
                      std::shared_ptr<sim::SimCard> card)
         : world_(std::move(world)), reader_(std::move(reader)), counter_(counter),
-          card_(std::move(card)) {}
+          card_(std::move(card)) {
+        ++world_->handles[reader_];  // constructed by SimReaderProvider::connect, world lock held
+    }
+    ~SimCardTransport() override {
+        std::lock_guard<std::mutex> lock(world_->mutex);
+        --world_->handles[reader_];
+    }
+    // Like pcscd's exclusive reconnect: other handles of this process's module, or clients of
+    // "other processes" that a test declares (SimWorld::otherClients).
+    std::optional<bool> otherClientsConnected() override {
+        std::lock_guard<std::mutex> lock(world_->mutex);
+        return world_->handles[reader_] + world_->otherClients > 1;
+    }
 
     apdu::Bytes transmit(const apdu::Bytes& command) override {
         std::lock_guard<std::mutex> lock(world_->mutex);
@@ -112,7 +137,11 @@ public:
     apdu::Bytes atr() const override { return card_->atr(); }
     std::string readerName() const override { return reader_; }
     void beginTransaction() override {
-        std::lock_guard<std::mutex> lock(world_->mutex);
+        std::unique_lock<std::mutex> lock(world_->mutex);
+        // Like SCardBeginTransaction while another process holds one: wait until it ends.
+        ++world_->waitingTransactions;
+        world_->cv.wait(lock, [this] { return !world_->foreignTransaction; });
+        --world_->waitingTransactions;
         check();
         ++world_->transactions;
     }
@@ -186,6 +215,8 @@ public:
     std::string readerName() const override { return inner_->readerName(); }
     void beginTransaction() override { inner_->beginTransaction(); }
     void endTransaction() override { inner_->endTransaction(); }
+    std::optional<bool> otherClientsConnected() override { return inner_->otherClientsConnected(); }
+    void release() override { inner_->release(); }
 
 protected:
     std::unique_ptr<apdu::Transport> inner_;

@@ -6,8 +6,11 @@
 // (or raw APDUs) on the same simulated card.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
+#include <future>
 #include <optional>
+#include <thread>
 
 #include "apdu/card/card_session.h"
 #include "apdu/card/jpki_applet.h"
@@ -216,4 +219,104 @@ TEST_CASE("identification selects no applet when the JPKI applet already answers
     REQUIRE(fx.f->C_CloseSession(auth) == CKR_OK);
     for (const std::string& line : fx.world->traceLog) CHECK(line.rfind("00 A4 04", 0) != 0);
     CHECK(unlocked(fx, kAuthPinEf));
+}
+
+TEST_CASE("defect 6: identification waiting for another process's transaction blocks no other call",
+          "[shared]") {
+    Fixture fx(true, false);
+    fx.world->holdForeignTransaction(true);
+    REQUIRE(fx.f->C_Initialize(nullptr) == CKR_OK);
+    // This thread identifies the card: it waits in SCardBeginTransaction.
+    auto identifying = std::async(std::launch::async, [&] {
+        CK_ULONG n = 0;
+        return fx.f->C_GetSlotList(CK_TRUE, nullptr, &n);
+    });
+    for (int i = 0; i < 200; ++i) {
+        {
+            std::lock_guard<std::mutex> lock(fx.world->mutex);
+            if (fx.world->waitingTransactions > 0) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    {
+        std::lock_guard<std::mutex> lock(fx.world->mutex);
+        REQUIRE(fx.world->waitingTransactions > 0);
+    }
+    // Meanwhile the other threads of this process go on: they need no card.
+    auto others = std::async(std::launch::async, [&] {
+        CK_ULONG n = 0;
+        CK_INFO info;
+        CK_SLOT_INFO slotInfo;
+        CK_RV rv = fx.f->C_GetSlotList(CK_FALSE, nullptr, &n);
+        if (rv == CKR_OK) rv = fx.f->C_GetInfo(&info);
+        if (rv == CKR_OK) rv = fx.f->C_GetSlotInfo(2, &slotInfo);  // a spare slot
+        return rv;
+    });
+    const bool othersDone = others.wait_for(std::chrono::seconds(3)) == std::future_status::ready;
+    CHECK(othersDone);
+    // And C_Finalize does not wait for it either.
+    auto finalizing = std::async(std::launch::async, [&] { return fx.f->C_Finalize(nullptr); });
+    const bool finalized = finalizing.wait_for(std::chrono::seconds(3)) == std::future_status::ready;
+    CHECK(finalized);
+    fx.world->holdForeignTransaction(false);
+    CHECK(others.get() == CKR_OK);
+    CHECK(finalizing.get() == CKR_OK);
+    const CK_RV rv = identifying.get();
+    CHECK((rv == CKR_OK || rv == CKR_CRYPTOKI_NOT_INITIALIZED));
+    REQUIRE(fx.f->C_Initialize(nullptr) == CKR_OK);  // for the fixture's C_Finalize
+    CK_ULONG n = 0;
+    REQUIRE(fx.f->C_GetSlotList(CK_TRUE, nullptr, &n) == CKR_OK);
+    CHECK(n == 2);
+}
+
+TEST_CASE("logout policy: the auth login stays while another client is connected", "[shared]") {
+    Fixture fx;
+    fx.world->otherClients = 1;  // another process holds a connection to the card
+    CK_SESSION_HANDLE auth = fx.open(0);
+    fx.login(auth, "1234");
+    REQUIRE(fx.f->C_Logout(auth) == CKR_OK);
+    CHECK(unlocked(fx, kAuthPinEf));                          // left for the other process
+    CHECK(sessionState(fx, auth) == CKS_RO_PUBLIC_SESSION);  // ours is logged out
+    CHECK(fx.f->C_Logout(auth) == CKR_USER_NOT_LOGGED_IN);
+    // Alone on the card: logged out for real.
+    fx.world->otherClients = 0;
+    fx.login(auth, "1234");
+    REQUIRE(fx.f->C_CloseSession(auth) == CKR_OK);  // the last session: C_Logout implied
+    CHECK_FALSE(unlocked(fx, kAuthPinEf));
+}
+
+TEST_CASE("logout policy: the signature password is logged out even with others connected",
+          "[shared]") {
+    Fixture fx;
+    fx.world->otherClients = 1;
+    CK_SESSION_HANDLE auth = fx.open(0), sign = fx.open(1);
+    fx.login(auth, "1234");
+    fx.login(sign, "ABC123");
+    REQUIRE(fx.f->C_CloseSession(sign) == CKR_OK);
+    CHECK_FALSE(unlocked(fx, kSignPinEf));
+    CHECK_FALSE(unlocked(fx, kAuthPinEf));  // the card has one state: the auth login went too
+    CHECK(sessionState(fx, auth) == CKS_RO_PUBLIC_SESSION);
+}
+
+TEST_CASE("a process that only looks holds no PC/SC handle between calls", "[shared]") {
+    Fixture fx;
+    auto handles = [&] {
+        std::lock_guard<std::mutex> lock(fx.world->mutex);
+        return fx.world->handles[kReader];
+    };
+    CK_ULONG n = 0;
+    REQUIRE(fx.f->C_GetSlotList(CK_TRUE, nullptr, &n) == CKR_OK);
+    CHECK(handles() == 0);
+    CK_SESSION_HANDLE auth = fx.open(0);
+    fx.userCertificate(auth);
+    CK_TOKEN_INFO ti;
+    REQUIRE(fx.f->C_GetTokenInfo(0, &ti) == CKR_OK);
+    CHECK(handles() == 0);
+    // Logged in: the handle stays (a reset must not go unnoticed while the key is unlocked).
+    fx.login(auth, "1234");
+    CHECK(handles() == 1);
+    fx.sign(auth, CKM_SHA256_RSA_PKCS, kMessage);
+    CHECK(handles() == 1);
+    REQUIRE(fx.f->C_Logout(auth) == CKR_OK);
+    CHECK(handles() == 0);
 }
