@@ -150,7 +150,7 @@ std::shared_ptr<Card> tokenCard(State& s, CK_SLOT_ID slot) {
     if (p.reader.empty() || !p.present) return nullptr;
     if (!p.identified) identify(s, p);
     if (!p.card) return nullptr;
-    if (slot % 2 == 1 && p.card->noSignatureKey) return nullptr;
+    if (slot % 2 == 1 && (p.card->noSignatureKey || !s.signatureToken)) return nullptr;
     return p.card;
 }
 
