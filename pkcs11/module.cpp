@@ -173,8 +173,8 @@ CK_RV getInfo(CK_INFO_PTR info) {
     info->cryptokiVersion = {2, 40};
     padText(info->manufacturerID, sizeof info->manufacturerID, "mynacard project");
     info->flags = 0;
-    // 32 characters at most. Tells the two shipped modules apart in `p11-kit list-modules`,
-    // `pkcs11-tool -I` and Firefox's device manager.
+    // 32 characters at most. Tells the two shipped modules apart in `p11-kit list-modules` and
+    // `pkcs11-tool -I`.
     padText(info->libraryDescription, sizeof info->libraryDescription,
             s->signatureToken ? "My Number Card JPKI PKCS#11" : "My Number Card JPKI Auth-only");
     info->libraryVersion = {0, 1};
