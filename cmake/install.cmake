@@ -1,8 +1,10 @@
 # Install rules and the Debian package (issue 7). Included at the end of the top-level
 # CMakeLists.txt, after every folder has defined its targets.
 #
-#   cmake --install build [--prefix /usr]  module  -> ${CMAKE_INSTALL_LIBDIR}/pkcs11 (multiarch:
-#                                                     /usr/lib/x86_64-linux-gnu/pkcs11)
+#   cmake --install build [--prefix /usr]  modules -> ${CMAKE_INSTALL_LIBDIR}/pkcs11 (multiarch:
+#                                                     /usr/lib/x86_64-linux-gnu/pkcs11): the full
+#                                                     libmynacard-pkcs11.so and the auth-only
+#                                                     libmynacard-pkcs11-auth.so (issue 13)
 #                                          CLI, simulator -> ${CMAKE_INSTALL_BINDIR}
 #                                          p11-kit module file -> p11_module_configs
 #   cpack -G DEB (in the build dir)        mynacard_<version>_<arch>.deb
@@ -53,6 +55,11 @@ endif()
 set(MYNACARD_P11KIT_CONFIG_DIR "${_mynacard_p11kit_configs_rel}" CACHE STRING
     "Install folder (relative to the prefix) of the p11-kit module file")
 
+# Only the full module is registered: p11-kit consumers (p11-kit-proxy, which is the OpenSSL
+# pkcs11 engine's default module, GnuTLS's p11tool and certtool) are signing tools that need the
+# signature key, and a second registration would show every card's authentication token twice
+# to them. The auth-only module is for browsers, which load it by path (mynacard-nssdb, the
+# Firefox policy).
 # The shipped file names the module relative to p11_module_path; that is right only where the
 # module lands in that very folder (prefix /usr). Elsewhere install a copy with the full path.
 set(_mynacard_module_full "${CMAKE_INSTALL_PREFIX}/${MYNACARD_PKCS11_INSTALL_DIR}")
@@ -97,8 +104,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 # synopsis line and indents it for the control file (it would repeat a summary given here).
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "A PKCS#11 module exposing the two JPKI keys of the My Number Card to Firefox,
-Chromium, OpenSSL and every p11-kit consumer, the mynacard command-line tool,
-and mynacard-sim, a software card for testing without hardware.")
+Chromium, OpenSSL and every p11-kit consumer, an authentication-only module
+for browsers, the mynacard command-line tool, and mynacard-sim, a software
+card for testing without hardware.")
 # Runtime dependencies are the Debian packages the binaries link to (dpkg-shlibdeps finds the
 # exact versions: libc6, libstdc++6, libgcc-s1, libpcsclite1, libssl3, libpng16-16,
 # libopenjp2-7, ...), plus pcscd (the daemon every PC/SC client needs) and p11-kit (which reads

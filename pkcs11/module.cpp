@@ -125,6 +125,7 @@ CK_RV initialize(CK_VOID_PTR argsPtr) {
     auto state = std::make_shared<State>();
     state->pid = getpid();
     state->makeCard = hooks().makeCard;
+    state->signatureToken = hooks().signatureToken;
     const char* finalTry = std::getenv("MYNACARD_PKCS11_ALLOW_FINAL_TRY");
     state->allowFinalTry = finalTry && std::string(finalTry) == "1";
     state->provider = hooks().makeProvider();
@@ -172,14 +173,16 @@ CK_RV finalize(CK_VOID_PTR reserved) {
 }
 
 CK_RV getInfo(CK_INFO_PTR info) {
-    current();
+    auto s = current();
     if (!info) return CKR_ARGUMENTS_BAD;
     *info = CK_INFO{};
     info->cryptokiVersion = {2, 40};
     padText(info->manufacturerID, sizeof info->manufacturerID, "mynacard project");
     info->flags = 0;
+    // 32 characters at most. Tells the two shipped modules apart in `p11-kit list-modules` and
+    // `pkcs11-tool -I`.
     padText(info->libraryDescription, sizeof info->libraryDescription,
-            "My Number Card JPKI PKCS#11");
+            s->signatureToken ? "My Number Card JPKI PKCS#11" : "My Number Card JPKI Auth-only");
     info->libraryVersion = {0, 1};
     return CKR_OK;
 }

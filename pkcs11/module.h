@@ -39,6 +39,10 @@ namespace mynacard::p11 {
 struct Hooks {
     std::function<std::unique_ptr<ReaderProvider>()> makeProvider;
     CardAccessFactory makeCard;
+    // false: the auth-only module (libmynacard-pkcs11-auth.so, issue 13): the signature slots
+    // never hold a token, so a browser that logs in to every token cannot ask for the
+    // signature password, and nothing loaded through it can unlock the signature key.
+    bool signatureToken = true;
 };
 void setHooks(Hooks hooks);
 
@@ -123,6 +127,7 @@ struct State {
     // MYNACARD_PKCS11_ALLOW_FINAL_TRY=1 at C_Initialize: C_Login / C_SetPIN may spend the last
     // remaining try. Otherwise the module refuses it with CKR_PIN_LOCKED and sends nothing.
     bool allowFinalTry = false;
+    bool signatureToken = true;  // Hooks::signatureToken
     std::atomic<bool> finalized{false};
     std::atomic<int> waiters{0};
 };

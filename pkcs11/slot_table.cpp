@@ -197,7 +197,7 @@ std::shared_ptr<Card> tokenCard(State& s, std::unique_lock<std::mutex>& lock, CK
     if (p.reader.empty() || !p.present) return nullptr;
     if (!p.identified) identifyPair(s, lock, p);
     if (p.reader.empty() || !p.present || !p.card) return nullptr;
-    if (slot % 2 == 1 && p.card->noSignatureKey) return nullptr;
+    if (slot % 2 == 1 && (p.card->noSignatureKey || !s.signatureToken)) return nullptr;
     return p.card;
 }
 

@@ -88,12 +88,15 @@ b_start_server() {
   # B_SERVER_TLS: s_server's protocol option; TLS 1.2 only unless the caller sets it (the TLS 1.3
   # clean-failure tests, browser_tls13_*.sh, set "-tls1_3"). Unquoted below: one option word.
   B_SERVER_TLS="${B_SERVER_TLS:--no_tls1_3}"
+  # B_SERVER_OPTS: more s_server options, e.g. "-no_ticket -no_cache" (no session resumption:
+  # every connection is a full handshake with its own client signature). Unquoted below too.
+  B_SERVER_OPTS="${B_SERVER_OPTS:-}"
   # shellcheck disable=SC2034  # used by the sourcing script
   B_URL="https://127.0.0.1:$port/"
   # -state: the server logs each handshake step, so the log shows whether the browser's
   # CertificateVerify (the card's signature) was read and accepted.
   openssl s_server -accept "127.0.0.1:$port" -cert "$WORK/srv.pem" -key "$WORK/srv.key" \
-    -CAfile "$WORK/auth-root.pem" -Verify 1 $B_SERVER_TLS -www -state \
+    -CAfile "$WORK/auth-root.pem" -Verify 1 $B_SERVER_TLS $B_SERVER_OPTS -www -state \
     </dev/null >"$WORK/server.log" 2>&1 &
   E2E_PIDS+=($!)
   e2e_wait_port "$port"
@@ -450,15 +453,30 @@ trap b_cleanup EXIT
 # ---- launching the browsers (shared by the TLS 1.2 and TLS 1.3 tests) --------------------
 B_HERE="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
 
+# With E2E_TRACE (the simulator's trace): waits (at most 15 s) until pcscd has powered the idle
+# card off, so the browser finds it as after any pause: the APDU count then does not depend on
+# whether the previous process's applet selection survived (2 APDUs of identification).
+b_wait_card_idle() {
+  [[ -n "${E2E_TRACE:-}" ]] || return 0
+  local _
+  for _ in $(seq 150); do
+    [[ "$(grep '^# ' "$E2E_TRACE" | tail -n1)" == '# power off' ]] && return 0
+    sleep 0.1
+  done
+  e2e_fail "pcscd did not power the idle card off within 15 s (trace: $(grep '^# ' "$E2E_TRACE" | tail -n1))"
+}
+
 # Chromium with the module in $HOME/.pki/nssdb and the AutoSelectCertificateForUrls policy for
 # the test server ($port). Sets browser (pid) and devtools (port); needs b_start_server first.
+# Arguments: mynacard-nssdb's register options (default: --friendly --module "$MODULE").
 b_launch_chromium() {
   # Chromium's NSS database, as a user would set it up (README.md, "Use it with Firefox / Chrome / OpenSSL").
   export HOME="$WORK/home"
   mkdir -p "$HOME"
   db="$HOME/.pki/nssdb"
-  "${MYNACARD_NSSDB:-$B_HERE/../../packaging/nss/mynacard-nssdb}" register --friendly --dbdir "$db" --module "$MODULE" >/dev/null \
-    || e2e_fail "mynacard-nssdb register --friendly failed"
+  (( $# )) || set -- --friendly --module "$MODULE"
+  "${MYNACARD_NSSDB:-$B_HERE/../../packaging/nss/mynacard-nssdb}" register --dbdir "$db" "$@" >"$WORK/nssdb.log" \
+    || e2e_fail "mynacard-nssdb register $* failed"
   certutil -A -d "sql:$db" -n "mynacard e2e server CA" -t "C,," -i "$WORK/ca.pem" || e2e_fail "certutil -A failed"
 
   # The policy: pick the (only) client certificate for our origin without asking.
@@ -469,6 +487,10 @@ b_launch_chromium() {
 
   devtools="$(e2e_free_port)"
   b_module_log_env
+  # Where the browser's own APDUs start in the simulator's trace (E2E_TRACE, if the test traces):
+  # modutil above already talked to the card.
+  b_wait_card_idle
+  B_TRACE_START="$(wc -l <"${E2E_TRACE:-/dev/null}")"
   # No network but Debian mirrors: everything that would phone home is off. --no-sandbox: we
   # are root (in the namespace). --password-store=basic: no keyring daemon to wait for.
   chromium --no-first-run --no-default-browser-check --disable-background-networking \
@@ -482,6 +504,8 @@ b_launch_chromium() {
 
 # Firefox ESR with a temp profile (the server's CA trusted) and the module loaded by the
 # SecurityDevices policy in a private /etc/firefox/policies. Sets browser (pid), bidi (port).
+# `b_launch_firefox nssdb ARGS...` instead registers the module in the profile with
+# `mynacard-nssdb register --dbdir PROFILE ARGS...` (how README tells users to do it).
 b_launch_firefox() {
   export HOME="$WORK/home"
   profile="$WORK/profile"
@@ -514,16 +538,31 @@ user_pref("network.connectivity-service.enabled", false);
 user_pref("browser.newtabpage.enabled", false);
 user_pref("browser.sessionstore.resume_from_crash", false);
 user_pref("security.OCSP.enabled", 0);
+// Only the pages the test opens make TLS connections (each one signs with the card): no favicon
+// fetch, no speculative or predicted connection.
+user_pref("browser.chrome.site_icons", false);
+user_pref("network.http.speculative-parallel-limit", 0);
+user_pref("network.predictor.enabled", false);
+user_pref("network.dns.disablePrefetch", true);
 JS
 
-  # The policy that loads the module, as packaging/firefox/policies.json does for the installed path.
-  b_etc_dir /etc/firefox/policies
-  printf '{ "policies": { "SecurityDevices": { "Add": { "mynacard (My Number Card)": "%s" } } } }\n' \
-    "$MODULE" >/etc/firefox/policies/policies.json
-  "$B_PY" -m json.tool /etc/firefox/policies/policies.json >/dev/null || e2e_fail "bad policy JSON"
+  if [[ "${1:-}" == nssdb ]]; then
+    shift
+    "${MYNACARD_NSSDB:-$B_HERE/../../packaging/nss/mynacard-nssdb}" register --dbdir "$profile" "$@" >"$WORK/nssdb.log" \
+      || e2e_fail "mynacard-nssdb register $* failed"
+  else
+    # The policy that loads the module, the mechanism of packaging/firefox/policies.json (which
+    # names the installed auth-only module; $MODULE here is the full one, whose extra
+    # signature-password prompt the callers cancel).
+    b_etc_dir /etc/firefox/policies
+    printf '{ "policies": { "SecurityDevices": { "Add": { "mynacard (My Number Card)": "%s" } } } }\n' \
+      "$MODULE" >/etc/firefox/policies/policies.json
+    "$B_PY" -m json.tool /etc/firefox/policies/policies.json >/dev/null || e2e_fail "bad policy JSON"
+  fi
 
   bidi="$(e2e_free_port)"
   b_module_log_env
+  B_TRACE_START="$(wc -l <"${E2E_TRACE:-/dev/null}")"   # as in b_launch_chromium
   firefox-esr --no-remote --profile "$profile" --remote-debugging-port "$bidi" \
     --width 1024 --height 768 "$B_URL" </dev/null >"$WORK/firefox.log" 2>&1 &
   browser=$!

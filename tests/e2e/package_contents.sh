@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # e2e: the Debian package. Builds it with CPack from BUILD_DIR into a temp folder (never
-# installs it: dpkg-deb -c / -I only) and checks that it holds the module in the multiarch
-# pkcs11 folder, the p11-kit module file naming it, the CLI/simulator/NSS helper in /usr/bin,
-# and that its dependencies are Debian runtime packages.
+# installs it: dpkg-deb -c / -I only) and checks that it holds both modules (full and auth-only,
+# issue 13) in the multiarch pkcs11 folder, the p11-kit module file naming the full one only,
+# the CLI/simulator/NSS helper in /usr/bin, and that its dependencies are Debian runtime packages.
 #   package_contents.sh BUILD_DIR
 # Also checks `cmake --install` into a temp prefix (same layout, no writes outside it).
 set -euo pipefail
@@ -18,21 +18,26 @@ trap 'rm -rf "$work"' EXIT
 DESTDIR="$work/root" cmake --install "$build" --prefix /usr >"$work/install.log" 2>&1 \
   || { cat "$work/install.log" >&2; fail "cmake --install failed"; }
 r="$work/root"
-[[ -f "$r/usr/lib/$multiarch/pkcs11/libmynacard-pkcs11.so" ]] || fail "install: module not in /usr/lib/$multiarch/pkcs11"
+for m in libmynacard-pkcs11.so libmynacard-pkcs11-auth.so; do
+  [[ -f "$r/usr/lib/$multiarch/pkcs11/$m" ]] || fail "install: $m not in /usr/lib/$multiarch/pkcs11"
+done
 [[ -f "$r/usr/share/p11-kit/modules/mynacard.module" ]] || fail "install: no p11-kit module file"
 grep -qx 'module: libmynacard-pkcs11.so' "$r/usr/share/p11-kit/modules/mynacard.module" \
   || fail "install: the module file does not name libmynacard-pkcs11.so relative to p11_module_path"
+# p11-kit consumers sign documents: they get the full module, never the auth-only one.
+if grep -rq 'libmynacard-pkcs11-auth' "$r/usr/share/p11-kit/modules/"; then fail "install: the auth-only module is registered with p11-kit"; fi
 [[ "$(pkg-config p11-kit-1 --variable=p11_module_path)" == "/usr/lib/$multiarch/pkcs11" ]] \
   || fail "p11-kit resolves relative module paths elsewhere than /usr/lib/$multiarch/pkcs11"
 for b in mynacard-sim mynacard-nssdb; do [[ -x "$r/usr/bin/$b" ]] || fail "install: /usr/bin/$b missing"; done
-ok "cmake --install: module, p11-kit file, binaries in place"
+ok "cmake --install: both modules, p11-kit file (full module only), binaries in place"
 # Bound at load time (-z now, issue 12): no lazy-binding trampoline spills vector registers that
 # may hold a PIN onto the stack while our code runs.
-for f in "$r/usr/lib/$multiarch/pkcs11/libmynacard-pkcs11.so" "$r/usr/bin/mynacard" "$r/usr/bin/mynacard-sim"; do
+for f in "$r/usr/lib/$multiarch/pkcs11/libmynacard-pkcs11.so" "$r/usr/lib/$multiarch/pkcs11/libmynacard-pkcs11-auth.so" \
+         "$r/usr/bin/mynacard" "$r/usr/bin/mynacard-sim"; do
   [[ -f "$f" ]] || fail "install: $f missing"
   readelf -d "$f" | grep -q 'FLAGS.*BIND_NOW' || fail "install: $f is not linked with -z now"
 done
-ok "module and binaries are linked with -z now (BIND_NOW)"
+ok "modules and binaries are linked with -z now (BIND_NOW)"
 
 # p11-kit sees the module as installed: in a private mount namespace, the system's module folder
 # and module-config folder are overlaid (bind mounts of temp copies) with the installed files, so
@@ -52,7 +57,7 @@ else
   cp -a "$cfgdir"/. "$work/ov/configs/" 2>/dev/null || true
   cp -a "$moddir"/. "$work/ov/modules/" 2>/dev/null || true
   cp "$r$cfgdir/mynacard.module" "$work/ov/configs/"
-  cp "$r$moddir/libmynacard-pkcs11.so" "$work/ov/modules/"
+  cp "$r$moddir/libmynacard-pkcs11.so" "$r$moddir/libmynacard-pkcs11-auth.so" "$work/ov/modules/"
   # list-modules initialises every module, and a module's C_Initialize/C_GetSlotList talks to
   # pcscd: run it inside scripts/pcsc-ns (a private pcscd with only an empty virtual reader, in
   # a private mount namespace) so no real reader or card is ever reached.
@@ -63,7 +68,12 @@ else
     || { cat "$work/p11kit.err" "$work/p11kit.out" >&2; fail "p11-kit list-modules does not show mynacard"; }
   grep -A2 -E '^mynacard:' "$work/p11kit.out" | grep -q 'library-description' \
     || { cat "$work/p11kit.err" >&2; fail "p11-kit list-modules shows mynacard but could not load it"; }
-  ok "p11-kit list-modules loads the installed module file ($(grep -A3 '^mynacard:' "$work/p11kit.out" | sed -n 's/.*library-description: //p'))"
+  # Even with the auth-only module in p11-kit's module folder, p11-kit loads only what a module
+  # file names: it must not show up (its library-description says "Auth-only").
+  if grep -qE 'libmynacard-pkcs11-auth|Auth-only' "$work/p11kit.out"; then
+    cat "$work/p11kit.out" >&2; fail "p11-kit list-modules shows the auth-only module"
+  fi
+  ok "p11-kit list-modules loads the installed module file ($(grep -A3 '^mynacard:' "$work/p11kit.out" | sed -n 's/.*library-description: //p')), not the auth-only module"
 fi
 
 # ---- the .deb ---------------------------------------------------------------------------
@@ -74,6 +84,7 @@ dpkg-deb -c "$deb" >"$work/contents"
 dpkg-deb -I "$deb" >"$work/info"
 has() { grep -qE "[[:space:]]\\.$1\$" "$work/contents" || { cat "$work/contents" >&2; fail "package lacks $1"; }; }
 has "/usr/lib/$multiarch/pkcs11/libmynacard-pkcs11.so"
+has "/usr/lib/$multiarch/pkcs11/libmynacard-pkcs11-auth.so"
 has "/usr/share/p11-kit/modules/mynacard.module"
 has "/usr/bin/mynacard-sim"
 has "/usr/bin/mynacard-nssdb"
