@@ -2,7 +2,6 @@
 // in-process simulator in unit tests, scripted transports in protocol tests.
 #pragma once
 
-#include <optional>
 #include <string>
 
 #include "apdu/bytes.h"
@@ -25,10 +24,6 @@ public:
     virtual void beginTransaction() = 0;
     virtual void endTransaction() = 0;
 
-    // Whether another client (process) holds a connection to this card right now, and so may
-    // rely on the card's shared security state (issue 13: the auth key is logged out only when
-    // nobody else is connected). nullopt when the transport cannot tell.
-    virtual std::optional<bool> otherClientsConnected() { return std::nullopt; }
     // Lets go of the connection when nothing needs it; the next call connects again. Transports
     // without a connection of their own ignore it.
     virtual void release() {}

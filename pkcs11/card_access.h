@@ -5,7 +5,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "apdu/bytes.h"
@@ -60,10 +59,8 @@ public:
     virtual void beginTransaction() = 0;
     virtual void endTransaction() = 0;
     // Lets go of the PC/SC connection between operations (the next operation connects again).
+    // Outside a transaction.
     virtual void releaseHandle() = 0;
-    // Whether another client holds a connection to the card (apdu::Transport). Outside a
-    // transaction.
-    virtual std::optional<bool> otherClientsConnected() = 0;
 };
 
 using CardAccessFactory =

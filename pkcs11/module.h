@@ -153,6 +153,9 @@ std::shared_ptr<Card> tokenCard(State& s, std::unique_lock<std::mutex>& lock, CK
 // signature token still needs the state or another PC/SC client is connected to the card (it
 // may be using the auth login). Never throws.
 void logoutCard(State& s, const std::shared_ptr<Card>& card, TokenKind kind);
+// Lets go of our handle to the card and asks pcscd whether any other client is connected to
+// it (ReaderProvider::cardInUse; false when it cannot tell). Takes the card lock.
+bool othersConnected(State& s, Card& card);
 // Marks the card gone and closes its sessions. Module lock held.
 void dropCard(State& s, std::shared_ptr<Card> card);
 // Runs a card operation under the card lock and a PC/SC transaction; a removal, swap or reset

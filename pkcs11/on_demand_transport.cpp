@@ -27,11 +27,6 @@ void OnDemandTransport::endTransaction() {
     if (inner_) inner_->endTransaction();
 }
 
-std::optional<bool> OnDemandTransport::otherClientsConnected() {
-    // With no handle of ours, "others" is anyone connected: connect and ask.
-    return inner().otherClientsConnected();
-}
-
 void OnDemandTransport::release() {
     if (depth_ == 0) inner_.reset();  // SCardDisconnect(SCARD_LEAVE_CARD)
 }

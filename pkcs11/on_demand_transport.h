@@ -2,7 +2,8 @@
 // connected on first use, let go by release() when no transaction is open. The module releases
 // it after every operation unless one of the card's tokens is logged in, so an idle process that
 // merely loaded the module (a browser, a p11-kit consumer) holds no handle to the card, and "is
-// anyone else connected?" (the auth-key logout rule) means "is anyone else using the card?".
+// anyone connected?" asked after release() (ReaderProvider::cardInUse, the auth-key logout rule)
+// means "is another application using the card?".
 #pragma once
 
 #include <functional>
@@ -23,8 +24,6 @@ public:
     std::string readerName() const override { return reader_; }
     void beginTransaction() override;
     void endTransaction() override;
-    // Asks through our connection (connecting first when we hold none).
-    std::optional<bool> otherClientsConnected() override;
     void release() override;
 
     bool connected() const { return inner_ != nullptr; }

@@ -24,9 +24,6 @@ public:
     std::string readerName() const override { return transport_.readerName(); }
     void beginTransaction() override { transport_.beginTransaction(); }
     void endTransaction() override { transport_.endTransaction(); }
-    std::optional<bool> otherClientsConnected() override {
-        return transport_.otherClientsConnected();
-    }
 
 private:
     std::shared_ptr<const pcsc::Context> context_;  // declared first: destroyed after transport_
@@ -66,6 +63,12 @@ public:
             return 0;
         });
         return out;
+    }
+
+    std::optional<bool> cardInUse(const std::string& reader) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return withLiveContext(
+            [&](const pcsc::Context& ctx) { return ctx.status(reader).inUse(); });
     }
 
     bool waitForChange(int timeoutMs) override {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,10 @@ public:
     virtual bool waitForChange(int timeoutMs) = 0;
     // Thread-safe: makes a blocked waitForChange() return soon (C_Finalize from another thread).
     virtual void cancel() = 0;
+    // Whether any client holds a connection to the card in `reader` right now; asked while we
+    // hold none, it tells whether another application is connected (the auth-key logout rule,
+    // issue 13). nullopt: cannot tell. No APDU.
+    virtual std::optional<bool> cardInUse(const std::string& /*reader*/) { return std::nullopt; }
 };
 
 }  // namespace mynacard::p11

@@ -70,6 +70,19 @@ void trackingTries(Card& card, TokenKind kind, F&& f) {
 
 }  // namespace
 
+bool othersConnected(State& s, Card& card) {
+    // With our own handle let go, pcscd's "in use" flag counts only the others. (An exclusive
+    // reconnect would tell too, but pcsc-lite's client retries it until it succeeds: it blocks
+    // while anyone else is connected.)
+    std::lock_guard<std::mutex> lock(card.mutex);
+    card.access->releaseHandle();
+    try {
+        return s.provider->cardInUse(card.reader).value_or(false);
+    } catch (const TransportError&) {
+        return false;  // pcscd unreachable: nobody can be using the card through it
+    }
+}
+
 void logoutCard(State& s, const std::shared_ptr<Card>& card, TokenKind kind) {
     if (card->gone) return;
     // After the auth PIN, our signature token may still need the state.
@@ -81,15 +94,10 @@ void logoutCard(State& s, const std::shared_ptr<Card>& card, TokenKind kind) {
     card->loggedIn[0] = false;
     card->loggedIn[1] = false;
     try {
-        if (kind == TokenKind::Auth) {
-            // Asked outside a transaction: an exclusive reconnect cannot happen inside one.
-            std::lock_guard<std::mutex> lock(card->mutex);
-            if (card->access->otherClientsConnected().value_or(false)) {
-                P11_LOG("reader '" + card->reader +
-                        "': auth login left on the card: another application is connected");
-                card->access->releaseHandle();
-                return;
-            }
+        if (kind == TokenKind::Auth && othersConnected(s, *card)) {
+            P11_LOG("reader '" + card->reader +
+                    "': auth login left on the card: another application is connected");
+            return;
         }
         withCard(s, card, [&] {
             // Another thread of ours logged in meanwhile: the state is wanted again.

@@ -16,6 +16,7 @@ bool ReaderState::changed() const { return eventState & SCARD_STATE_CHANGED; }
 bool ReaderState::unavailable() const {
     return eventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_UNAVAILABLE | SCARD_STATE_IGNORE);
 }
+bool ReaderState::inUse() const { return eventState & (SCARD_STATE_INUSE | SCARD_STATE_EXCLUSIVE); }
 bool ReaderState::unknownReader() const {
     return eventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE);
 }

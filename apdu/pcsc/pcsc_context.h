@@ -30,6 +30,10 @@ struct ReaderState {
     bool present() const;     // SCARD_STATE_PRESENT
     bool empty() const;       // SCARD_STATE_EMPTY
     bool inUseExclusively() const;  // SCARD_STATE_EXCLUSIVE
+    // SCARD_STATE_INUSE or EXCLUSIVE: some client holds a handle to the card (pcsc-lite sets it
+    // from the reader's handle count, so a caller without a handle of its own learns whether
+    // anyone else is connected).
+    bool inUse() const;
     bool changed() const;     // SCARD_STATE_CHANGED
     bool unavailable() const;  // SCARD_STATE_UNKNOWN / SCARD_STATE_UNAVAILABLE / IGNORE
     // SCARD_STATE_UNKNOWN / IGNORE only: pcscd does not know the reader (it went away), as

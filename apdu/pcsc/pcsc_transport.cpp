@@ -125,21 +125,6 @@ void PcscTransport::beginTransaction() {
     inTransaction_ = true;
 }
 
-std::optional<bool> PcscTransport::otherClientsConnected() {
-    if (inTransaction_) return std::nullopt;
-    constexpr DWORD kProtocols = SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0;
-    DWORD active = 0;
-    LONG rc = SCardReconnect(card_, SCARD_SHARE_EXCLUSIVE, kProtocols, SCARD_LEAVE_CARD, &active);
-    if (rc == SCARD_E_SHARING_VIOLATION) return true;
-    if (rc != SCARD_S_SUCCESS) return std::nullopt;
-    // Exclusive now: give the card back to the others at once (they would get
-    // SCARD_E_SHARING_VIOLATION in the meantime).
-    check("SCardReconnect", SCardReconnect(card_, SCARD_SHARE_SHARED, kProtocols,
-                                           SCARD_LEAVE_CARD, &active));
-    setProtocol(active);
-    return false;
-}
-
 void PcscTransport::endTransaction() {
     if (!inTransaction_) return;
     inTransaction_ = false;

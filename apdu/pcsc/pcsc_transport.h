@@ -32,10 +32,6 @@ public:
     // beginTransaction is handled like in transmit().
     void beginTransaction() override;
     void endTransaction() override;
-    // SCardReconnect(SCARD_SHARE_EXCLUSIVE) succeeds only while ours is the card's only handle;
-    // then straight back to shared. Outside a transaction only; nullopt when pcsc-lite answers
-    // anything but "yes" or SCARD_E_SHARING_VIOLATION.
-    std::optional<bool> otherClientsConnected() override;
 
     Protocol protocol() const { return protocol_; }
     bool inTransaction() const { return inTransaction_; }

@@ -87,7 +87,7 @@ public:
     std::atomic<std::size_t> transactions{0};
     bool trace = false;                 // record APDUs (secrets included: tests only)
     // Live transports per reader, and PC/SC clients of other processes a test pretends are
-    // connected (SimCardTransport::otherClientsConnected).
+    // connected (SimReaderProvider::cardInUse, like pcscd's SCARD_STATE_INUSE).
     std::map<std::string, int> handles;
     int otherClients = 0;
     // "Another process holds a PC/SC transaction": beginTransaction waits while it is true.
@@ -114,12 +114,6 @@ public:
     ~SimCardTransport() override {
         std::lock_guard<std::mutex> lock(world_->mutex);
         --world_->handles[reader_];
-    }
-    // Like pcscd's exclusive reconnect: other handles of this process's module, or clients of
-    // "other processes" that a test declares (SimWorld::otherClients).
-    std::optional<bool> otherClientsConnected() override {
-        std::lock_guard<std::mutex> lock(world_->mutex);
-        return world_->handles[reader_] + world_->otherClients > 1;
     }
 
     apdu::Bytes transmit(const apdu::Bytes& command) override {
@@ -184,6 +178,10 @@ public:
         if (!r.card) throw TransportError(TransportError::Kind::NoCard, "no card");
         return std::make_unique<SimCardTransport>(world_, name, r.counter, r.card);
     }
+    std::optional<bool> cardInUse(const std::string& reader) override {
+        std::lock_guard<std::mutex> lock(world_->mutex);
+        return world_->handles[reader] + world_->otherClients > 0;
+    }
     bool waitForChange(int timeoutMs) override {
         std::unique_lock<std::mutex> lock(world_->mutex);
         std::uint64_t seen = seen_;
@@ -215,7 +213,6 @@ public:
     std::string readerName() const override { return inner_->readerName(); }
     void beginTransaction() override { inner_->beginTransaction(); }
     void endTransaction() override { inner_->endTransaction(); }
-    std::optional<bool> otherClientsConnected() override { return inner_->otherClientsConnected(); }
     void release() override { inner_->release(); }
 
 protected:
@@ -233,6 +230,9 @@ public:
     }
     bool waitForChange(int timeoutMs) override { return inner_.waitForChange(timeoutMs); }
     void cancel() override { inner_.cancel(); }
+    std::optional<bool> cardInUse(const std::string& reader) override {
+        return inner_.cardInUse(reader);
+    }
 
 private:
     SimReaderProvider inner_;
