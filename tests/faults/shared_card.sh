@@ -6,7 +6,8 @@
 #   --list-all-certs. A's next signature must succeed each time, and the trace must show no
 #   second auth-PIN VERIFY. Then B logs in with the signature password, signs and exits: the
 #   trace shows B's logout after its last 80 2A; A gets CKR_USER_NOT_LOGGED_IN once, and one
-#   C_Login recovers. When A ends (C_Finalize), the trace shows its logout after its last 80 2A.
+#   C_Login recovers. A second auth process (A2) that ends while A is connected leaves the auth
+#   login to A. When A ends (C_Finalize), the trace shows its logout after its last 80 2A.
 #   Last, `pkcs11-tool --change-pin` alone: the logout follows the CHANGE REFERENCE DATA.
 set -uo pipefail
 trace="$FAULT_DIR/trace.log"
@@ -57,6 +58,15 @@ b "p11tool --list-all-certs" p11tool --provider "$module" --list-all-certs \
   "pkcs11:token=JPKI%20User%20Authentication"
 expect "one auth-PIN VERIFY so far (A's login; none replayed)" "$(auth_verifies)" 1
 
+# Another process logs in to the auth token too, signs and ends (C_Finalize): A is connected,
+# so its logout leaves the auth login on the card (the logout policy), and A keeps signing.
+if printf 'sign\nquit\n' | "$FAULT_P11" "$module" hold-auth >"$FAULT_DIR/a2.out" 2>&1 &&
+   grep -q '^sign CKR_OK verified' "$FAULT_DIR/a2.out"; then ok "A2: auth login, signature, C_Finalize"
+else bad "A2: auth login, signature, C_Finalize"; sed 's/^/     /' "$FAULT_DIR/a2.out"; fi
+ask sign
+expect "A still signs after A2 ended (auth login left for A)" "$reply" "sign CKR_OK verified"
+expect "auth-PIN VERIFYs: A's and A2's" "$(auth_verifies)" 2
+
 # B unlocks the signature key, signs and exits: it must log the card out when done.
 printf 'signed by B\n' >"$FAULT_DIR/msg.txt"
 start=$(lines)
@@ -74,7 +84,7 @@ ask login
 expect "A: one C_Login recovers" "$reply" "login CKR_OK"
 ask sign
 expect "A signs again" "$reply" "sign CKR_OK verified"
-expect "auth-PIN VERIFYs: A's login and its one recovery" "$(auth_verifies)" 2
+expect "auth-PIN VERIFYs: A's, A2's and A's one recovery" "$(auth_verifies)" 3
 
 # A ends: C_Finalize logs the card out after its last signature.
 start=$(lines)
