@@ -256,13 +256,13 @@ CK_RV logout(CK_SESSION_HANDLE handle) {
     auto s = current();
     auto session = getSession(*s, handle);
     auto& card = session->card;
-    if (!card->loggedIn[static_cast<int>(session->kind)]) return CKR_USER_NOT_LOGGED_IN;
-    // Our token is logged out whatever happens; the card by the logout policy. Selecting another
-    // applet drops the JPKI state of both keys (spec §3), so both tokens of the card are logged
-    // out. Never a card reset.
+    // Our token is logged out whatever happens; the card by the logout policy (logoutCard):
+    // after the signature password the card is logged out, which logs out both tokens (one
+    // state, spec §3); after the auth PIN our logged-in signature token keeps the state. Never a
+    // card reset.
+    if (!card->loggedIn[static_cast<int>(session->kind)].exchange(false))
+        return CKR_USER_NOT_LOGGED_IN;
     logoutCard(*s, card, session->kind);
-    card->loggedIn[0] = false;
-    card->loggedIn[1] = false;
     return CKR_OK;
 }
 

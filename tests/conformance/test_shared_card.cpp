@@ -320,3 +320,21 @@ TEST_CASE("a process that only looks holds no PC/SC handle between calls", "[sha
     REQUIRE(fx.f->C_Logout(auth) == CKR_OK);
     CHECK(handles() == 0);
 }
+
+TEST_CASE("C_Logout of the auth token keeps our signature login; the signature logout ends both",
+          "[shared]") {
+    Fixture fx;
+    CK_SESSION_HANDLE auth = fx.open(0), sign = fx.open(1);
+    fx.login(auth, "1234");
+    fx.login(sign, "ABC123");
+    REQUIRE(fx.f->C_Logout(auth) == CKR_OK);
+    CHECK(sessionState(fx, auth) == CKS_RO_PUBLIC_SESSION);
+    CHECK(sessionState(fx, sign) == CKS_RO_USER_FUNCTIONS);  // still ours, still unlocked
+    CHECK(unlocked(fx, kSignPinEf));
+    CHECK(verifyWithCertificate(fx.card->data().signCert, CKM_SHA256_RSA_PKCS, kMessage,
+                                fx.sign(sign, CKM_SHA256_RSA_PKCS, kMessage)));
+    // C_Finalize must not leave the signature key unlocked.
+    REQUIRE(fx.f->C_Finalize(nullptr) == CKR_OK);
+    CHECK_FALSE(unlocked(fx, kSignPinEf));
+    REQUIRE(fx.f->C_Initialize(nullptr) == CKR_OK);
+}
