@@ -3,6 +3,10 @@
 // freed through operator delete is scanned for the registered secrets (e.g. a PIN as ASCII); a
 // match means some code let go of a copy of the secret without wiping it.
 //
+// Every block is zero-filled when allocated, so what a freed block holds was written into it
+// while it was allocated (never stale bytes of the card's or a C library's earlier use of the
+// same memory).
+//
 // Scope: host-side code (apdu/, pkcs11/, tools/). Memory allocated or freed inside a CardScope
 // (the simulated card answering an APDU) belongs to the card and is not scanned — the card must
 // know its PINs. Not seen by the heap scan: memory that never goes through operator new
