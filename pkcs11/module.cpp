@@ -78,20 +78,28 @@ void logOutCards(State& s, bool atExit) {
     }
 }
 
-// Runs when the process exits (or the module is unloaded) while still initialised.
-struct LogoutAtExit {
-    ~LogoutAtExit() {
-        std::shared_ptr<State> state;
-        {
-            std::unique_lock<std::mutex> lock(gMutex, std::try_to_lock);
-            if (!lock.owns_lock() || !gState || gState->pid != getpid()) return;
-            state = gState;
-        }
-        logOutCards(*state, true);
+// Runs when the process exits (or the module is unloaded) while still initialised. Registered
+// with atexit() at the first successful C_Login, after everything the logout uses was
+// constructed (the applet AIDs are static locals built at identification): handlers and static
+// destructors run in reverse order, so those are still alive here. (A static object's
+// destructor ran after them: ASan found the logout reading freed AIDs when pkcs11-tool
+// --change-pin exits without C_Finalize.) In a dlopen'ed module glibc runs it at dlclose too.
+void logoutAtExit() {
+    std::shared_ptr<State> state;
+    {
+        std::unique_lock<std::mutex> lock(gMutex, std::try_to_lock);
+        if (!lock.owns_lock() || !gState || gState->pid != getpid()) return;
+        state = gState;
     }
-} gLogoutAtExit;
+    logOutCards(*state, true);
+}
 
 }  // namespace
+
+void registerLogoutAtExit() {
+    static const bool registered = std::atexit(logoutAtExit) == 0;
+    (void)registered;
+}
 
 void setHooks(Hooks newHooks) {
     std::lock_guard<std::mutex> lock(gMutex);

@@ -153,6 +153,9 @@ std::shared_ptr<Card> tokenCard(State& s, std::unique_lock<std::mutex>& lock, CK
 // signature token still needs the state or another PC/SC client is connected to the card (it
 // may be using the auth login). Never throws.
 void logoutCard(State& s, const std::shared_ptr<Card>& card, TokenKind kind);
+// Arms the logout at process exit / module unload (module.cpp); called by the first successful
+// C_Login, once everything the logout uses has been constructed.
+void registerLogoutAtExit();
 // Lets go of our handle to the card and asks pcscd whether any other client is connected to
 // it (ReaderProvider::cardInUse; false when it cannot tell). Takes the card lock.
 bool othersConnected(State& s, Card& card);

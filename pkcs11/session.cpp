@@ -249,6 +249,7 @@ CK_RV login(CK_SESSION_HANDLE handle, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK
         }
         card->loggedIn[k] = true;
     });
+    registerLogoutAtExit();
     return CKR_OK;
 }
 
