@@ -61,12 +61,9 @@ void logOutCards(State& s, bool atExit) {
         card->loggedIn[1] = false;
         try {
             // The logout policy (logoutCard): the auth login stays for another connected client.
-            if (!signatureUnlocked) {
-                card->access->releaseHandle();
-                if (s.provider->cardInUse(card->reader).value_or(false)) {
-                    P11_LOG("reader '" + card->reader + "': auth login left for another application");
-                    continue;
-                }
+            if (!signatureUnlocked && othersConnected(s, *card)) {
+                P11_LOG("reader '" + card->reader + "': auth login left for another application");
+                continue;
             }
             card->access->beginTransaction();
             card->access->logout();

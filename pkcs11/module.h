@@ -157,7 +157,7 @@ void logoutCard(State& s, const std::shared_ptr<Card>& card, TokenKind kind);
 // C_Login, once everything the logout uses has been constructed.
 void registerLogoutAtExit();
 // Lets go of our handle to the card and asks pcscd whether any other client is connected to
-// it (ReaderProvider::cardInUse; false when it cannot tell). Takes the card lock.
+// it (ReaderProvider::cardInUse; false when it cannot tell). Card lock held by the caller.
 bool othersConnected(State& s, Card& card);
 // Marks the card gone and closes its sessions. Module lock held.
 void dropCard(State& s, std::shared_ptr<Card> card);

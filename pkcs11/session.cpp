@@ -74,7 +74,6 @@ bool othersConnected(State& s, Card& card) {
     // With our own handle let go, pcscd's "in use" flag counts only the others. (An exclusive
     // reconnect would tell too, but pcsc-lite's client retries it until it succeeds: it blocks
     // while anyone else is connected.)
-    std::lock_guard<std::mutex> lock(card.mutex);
     card.access->releaseHandle();
     try {
         return s.provider->cardInUse(card.reader).value_or(false);
@@ -94,7 +93,12 @@ void logoutCard(State& s, const std::shared_ptr<Card>& card, TokenKind kind) {
     card->loggedIn[0] = false;
     card->loggedIn[1] = false;
     try {
-        if (kind == TokenKind::Auth && othersConnected(s, *card)) {
+        bool others = false;
+        if (kind == TokenKind::Auth) {
+            std::lock_guard<std::mutex> lock(card->mutex);
+            others = othersConnected(s, *card);
+        }
+        if (others) {
             P11_LOG("reader '" + card->reader +
                     "': auth login left on the card: another application is connected");
             return;
